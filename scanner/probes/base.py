@@ -1,0 +1,66 @@
+"""The one small interface every probe implements.
+
+A probe is a module with one class. Its network code sends and receives; its ``parse``
+function is pure (bytes in, observations out) so tests can feed it captured bytes with no
+socket in sight. A probe never raises for a misbehaving device: it returns a ``ProbeAttempt``
+whose status says what happened (timeout, refused, malformed, too large, ...).
+
+Two kinds:
+- ``DiscoveryProbe.discover(ctx)`` finds live hosts in the scope (ARP sweep, multicast
+  discovery) and may return observations about them at the same time.
+- ``HostProbe.probe(ctx, host)`` asks one live host for more (banners, device information).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..models import AttemptStatus, Host, ProbeAttempt, ProbeOutput
+from ..scope import Scope
+
+# Limits on what any device may make us read. Cameras are untrusted.
+DEFAULT_TIMEOUT = 2.0
+MAX_BODY_BYTES = 256 * 1024
+MAX_HEADER_BYTES = 32 * 1024
+
+
+@dataclass
+class ProbeContext:
+    """What a probe may use. Probes must not send to any address outside ``scope``."""
+
+    scope: Scope
+    timeout: float = DEFAULT_TIMEOUT
+    max_body_bytes: int = MAX_BODY_BYTES
+    interface: str | None = None
+    is_root: bool = field(default_factory=lambda: os.geteuid() == 0)
+    open_ports: dict[str, set[int]] = field(default_factory=dict)  # filled by the port probe
+    credentials: object | None = None  # scanner.credentials.Credentials when the user gave some
+    log: Callable[[str], None] = lambda message: None
+
+
+class Probe(ABC):
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    needs_root: ClassVar[bool] = False
+
+    def attempt(self, target: str, status: AttemptStatus, detail: str = "", started: float | None = None) -> ProbeAttempt:
+        elapsed = time.monotonic() - started if started is not None else 0.0
+        return ProbeAttempt(probe=self.name, target=target, status=status, detail=detail, elapsed=round(elapsed, 3))
+
+
+class DiscoveryProbe(Probe):
+    @abstractmethod
+    def discover(self, ctx: ProbeContext) -> ProbeOutput: ...
+
+
+class HostProbe(Probe):
+    # Stage orders host probes: ports first (stage 0), then banner probes that read ctx.open_ports.
+    stage: ClassVar[int] = 1
+
+    @abstractmethod
+    def probe(self, ctx: ProbeContext, host: Host) -> ProbeOutput: ...
