@@ -1,0 +1,1 @@
+"""``cctv-scan scan`` and ``cctv-scan demo``."""
