@@ -98,7 +98,14 @@ def multicast_discover(
         return out
     for addr in locals_:
         try:
-            sock = _udp.open_socket(addr.ip, listen_port, join_group=join_group, broadcast=broadcast)
+            try:
+                sock = _udp.open_socket(addr.ip, listen_port, join_group=join_group, broadcast=broadcast)
+            except OSError:
+                if not listen_port:
+                    raise
+                # The well-known port is taken (another discovery tool): ask from an ephemeral
+                # port; devices still answer the sender.
+                sock = _udp.open_socket(addr.ip, 0, broadcast=broadcast)
         except OSError as exc:
             status = AttemptStatus.PERMISSION if exc.errno in (1, 13) else AttemptStatus.ERROR
             out.attempts.append(probe.attempt(addr.ifname, status, f"cannot open socket on {addr.ip}: {exc.strerror}", started))
