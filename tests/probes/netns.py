@@ -150,3 +150,62 @@ class Responder:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+HTTP_SERVER = r'''
+import base64, json, socket, sys, time, threading
+cfg = json.loads(base64.b64decode(sys.argv[1]))
+body = base64.b64decode(cfg["body"])
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("0.0.0.0", cfg["port"])); srv.listen(16)
+print("ready", flush=True)
+def serve(c):
+    try:
+        c.settimeout(5)
+        req = b""
+        while b"\r\n\r\n" not in req and len(req) < 65536:
+            d = c.recv(4096)
+            if not d: break
+            req += d
+        if cfg["mode"] == "silent":
+            time.sleep(30); return
+        if cfg["mode"] == "huge":
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n")
+            for _ in range(4000): c.sendall(b"<x>" + b"a" * 1021)
+            return
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+    except OSError:
+        pass
+    finally:
+        c.close()
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+'''
+
+
+class HttpServer:
+    """A minimal HTTP server in the device namespace: serves one body, or stalls ("silent"), or
+    streams megabytes ("huge")."""
+
+    def __init__(self, pair: NetPair, port: int, body: bytes = b"", mode: str = "serve") -> None:
+        cfg = {"port": port, "body": base64.b64encode(body).decode(), "mode": mode}
+        arg = base64.b64encode(json.dumps(cfg).encode()).decode()
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", pair.dev_ns, sys.executable, "-c", HTTP_SERVER, arg],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        if "ready" not in self.proc.stdout.readline():
+            self.stop()
+            raise RuntimeError(f"http server failed: {self.proc.stderr.read()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=5)
+
+    def __enter__(self) -> "HttpServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
