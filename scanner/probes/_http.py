@@ -28,14 +28,20 @@ class FetchError(Exception):
 
 
 def get_capped(url: str, *, timeout: float, cap: int, headers: dict[str, str] | None = None) -> Fetched:
+    return request_capped("GET", url, timeout=timeout, cap=cap, headers=headers)
+
+
+def request_capped(
+    method: str, url: str, *, timeout: float, cap: int, headers: dict[str, str] | None = None, data: bytes | None = None
+) -> Fetched:
     session = requests.Session()
     session.trust_env = False
     deadline = time.monotonic() + timeout * 2
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # verify=False on a camera's self-signed certificate
-            resp = session.get(url, timeout=(timeout, timeout), stream=True, allow_redirects=False,
-                               headers=headers or {"User-Agent": "cctv-scan"}, verify=False)
+            resp = session.request(method, url, data=data, timeout=(timeout, timeout), stream=True,
+                                   allow_redirects=False, headers=headers or {"User-Agent": "cctv-scan"}, verify=False)
         with resp:
             chunks: list[bytes] = []
             size = 0

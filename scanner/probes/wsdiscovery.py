@@ -161,7 +161,10 @@ def _probes() -> list[bytes]:
     return [probe_message("dn:NetworkVideoTransmitter"), probe_message(None)]
 
 
-def _finish(probe: Probe, out: ProbeOutput, reasm: Reassembler) -> ProbeOutput:
+def _finish(probe: Probe, out: ProbeOutput, reasm: Reassembler, ctx: ProbeContext) -> ProbeOutput:
+    from .onvif import remember_xaddrs
+
+    remember_xaddrs(ctx, out.observations)
     for ip, data in reasm.leftovers().items():
         try:
             parse(data, ip)
@@ -184,7 +187,7 @@ class WsDiscoveryProbe(DiscoveryProbe):
             mac_fields=("wsd.mac",),
             retries=1,
         )
-        return _finish(self, out, reasm)
+        return _finish(self, out, reasm, ctx)
 
 
 class WsDiscoveryUnicastProbe(HostProbe):
@@ -195,4 +198,4 @@ class WsDiscoveryUnicastProbe(HostProbe):
     def probe(self, ctx: ProbeContext, host: Host) -> ProbeOutput:
         reasm = Reassembler(self.name)
         out = unicast_ask(self, ctx, host.ip, PORT, _probes(), reasm, retries=1)
-        return _finish(self, out, reasm)
+        return _finish(self, out, reasm, ctx)
