@@ -40,6 +40,7 @@ class ProbeContext:
     is_root: bool = field(default_factory=lambda: os.geteuid() == 0)
     open_ports: dict[str, set[int]] = field(default_factory=dict)  # filled by the port probe
     credentials: object | None = None  # scanner.credentials.Credentials when the user gave some
+    http_marker_paths: tuple[str, ...] = ()  # read-only GET paths named by fingerprints/http_marker.yaml
     log: Callable[[str], None] = lambda message: None
 
 
