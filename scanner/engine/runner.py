@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from .. import __version__
 from ..models import AttemptStatus, Host, ProbeAttempt, ProbeOutput, ScanDocument, ScanInfo
 from ..probes import ALL_PROBES
+from ..ratelimit import RateLimiter
 from ..probes.base import DiscoveryProbe, HostProbe, Probe, ProbeContext
 from ..scope import DEFAULT_MAX_ADDRESSES, Scope, parse_scope
 
@@ -41,6 +42,7 @@ class ScanConfig:
     skip_probes: Sequence[str] = ()
     policy: str = "uk-sensitive-sites"
     credentials: object | None = None
+    rate: float = 2000.0  # new packets/connections a second across the whole scan
     sweep_limit: int = 4096  # addresses port-probed when discovery finds nobody
     scope: Scope | None = None  # a prepared scope instead of targets
 
@@ -111,6 +113,7 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         credentials=config.credentials,
         http_marker_paths=_marker_paths() if any(p.name == "http" for p in probes) else (),
         log=obs.note,
+        limiter=RateLimiter(config.rate) if config.rate else None,
     )
     result = Collected(scope=scope, probes=[p.name for p in probes], started=_now(), finished=_now())
     deadline = time.monotonic() + config.deadline

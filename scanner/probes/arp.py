@@ -75,7 +75,7 @@ class ArpProbe(DiscoveryProbe):
                     [Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=ip) for ip in ips],
                     iface=iface,
                     timeout=ctx.timeout,
-                    inter=0.0005,
+                    inter=1.0 / ctx.limiter.rate if ctx.limiter else 0.0005,
                     retry=1,
                     verbose=False,
                 )

@@ -125,6 +125,7 @@ class HttpProbe(HostProbe):
             if (urlsplit(url).hostname or "") not in ctx.scope:
                 out.attempts.append(self.attempt(url, AttemptStatus.SKIPPED, "redirect leaves the scope; not followed", started))
                 return None
+            ctx.wait_turn()
             try:
                 fetched = fetch(url, ctx.timeout, ctx.max_body_bytes)
             except ConnectionRefusedError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..data import load_yaml
 from ..models import AttemptStatus, Host, Observation, ProbeOutput
@@ -25,7 +25,10 @@ def ports_for(service: str) -> set[int]:
     return {int(p["port"]) for p in port_table() if p["service"] == service}
 
 
-async def _try(ip: str, port: int, timeout: float) -> tuple[int, str]:
+async def _try(ip: str, port: int, timeout: float, pace: Callable[[], float]) -> tuple[int, str]:
+    delay = pace()
+    if delay > 0:
+        await asyncio.sleep(delay)
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(ip, port), timeout)
     except asyncio.TimeoutError:
@@ -42,11 +45,11 @@ async def _try(ip: str, port: int, timeout: float) -> tuple[int, str]:
     return port, "open"
 
 
-def connect_scan(ip: str, ports: Sequence[int], timeout: float) -> dict[int, str]:
+def connect_scan(ip: str, ports: Sequence[int], timeout: float, pace: Callable[[], float] = lambda: 0.0) -> dict[int, str]:
     """State of each port: open, closed, filtered or unreachable."""
 
     async def run() -> dict[int, str]:
-        return dict(await asyncio.gather(*(_try(ip, p, timeout) for p in ports)))
+        return dict(await asyncio.gather(*(_try(ip, p, timeout, pace) for p in ports)))
 
     return asyncio.run(run())
 
@@ -60,7 +63,7 @@ class PortProbe(HostProbe):
         out = ProbeOutput()
         started = time.monotonic()
         ports = sorted(int(p["port"]) for p in port_table())
-        states = connect_scan(host.ip, ports, min(ctx.timeout, 1.5))
+        states = connect_scan(host.ip, ports, min(ctx.timeout, 1.5), ctx.pace)
         open_ports = sorted(p for p, s in states.items() if s == "open")
         ctx.open_ports[host.ip] = set(open_ports)
         for port in open_ports:

@@ -88,6 +88,7 @@ class RtspProbe(HostProbe):
                     + ("Accept: application/sdp\r\n" if method == "DESCRIBE" else "")
                     + "\r\n"
                 ).encode()
+                ctx.wait_turn()
                 try:
                     status, headers = parse_reply(exchange(host.ip, port, request, ctx.timeout))
                 except (TimeoutError, socket.timeout) as exc:
