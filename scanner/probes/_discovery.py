@@ -111,7 +111,9 @@ def multicast_discover(
             out.attempts.append(probe.attempt(addr.ifname, status, f"cannot open socket on {addr.ip}: {exc.strerror}", started))
             continue
         try:
-            collected = _udp.exchange(sock, sends(addr), timeout=ctx.timeout, retries=retries)
+            payloads = sends(addr)
+            ctx.wait_turn(len(payloads) * (retries + 1))
+            collected = _udp.exchange(sock, payloads, timeout=ctx.timeout, retries=retries)
         finally:
             sock.close()
         for err in collected.send_errors[:3]:
@@ -148,6 +150,7 @@ def unicast_ask(
         out.attempts.append(probe.attempt(ip, AttemptStatus.ERROR, f"cannot open socket: {exc.strerror}", started))
         return out
     try:
+        ctx.wait_turn(len(payloads) * (retries + 1))
         collected = _udp.exchange(sock, [(p, (ip, port)) for p in payloads], timeout=ctx.timeout, retries=retries)
     finally:
         sock.close()

@@ -214,6 +214,7 @@ class OnvifProbe(HostProbe):
               offset: dt.timedelta = dt.timedelta(0)) -> tuple[str, list[Observation], bytes]:
         """('ok' | 'refused' | 'absent' | 'failed:<reason>', observations, body)."""
         body = build_request(operation, url, credential, offset)
+        ctx.wait_turn(1)
         headers = {
             "Content-Type": f'application/soap+xml; charset=utf-8; action="{DEVICE_NS}/{operation}"',
             "User-Agent": "cctv-scan",

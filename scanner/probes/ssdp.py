@@ -116,6 +116,7 @@ class SsdpProbe(DiscoveryProbe):
                 out.attempts.append(self.attempt(url[:200], AttemptStatus.SKIPPED, "LOCATION outside scope or not http(s) to an address", started))
                 continue
             host, port = target
+            ctx.wait_turn(1)
             try:
                 got = get_capped(url, timeout=ctx.timeout, cap=MAX_DESCRIPTION)
             except FetchError as exc:

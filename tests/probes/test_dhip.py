@@ -9,7 +9,7 @@ import pytest
 from scanner.probes._parsing import MalformedReply
 from scanner.probes.dhip import GROUP, PORT, parse, search_packet
 
-from .netns import Responder
+from .udp_lab import Responder, udp_pair  # noqa: F401  (fixture)
 
 # The JSON an IPC-HDW5421S (Vendor "Dahua") sent to a one-byte probe, as recorded in
 # Phenomite/AMP-Research "DVR IP Camera port 37810/README.md". The README shows the 32-byte
@@ -108,15 +108,15 @@ out = DhipProbe().discover(ctx)
 """
 
 
-def test_probe_finds_the_device_with_its_mac(netpair):
-    with Responder(netpair, PORT, [framed(IPC_HDW5421S_JSON)], group=GROUP, require="DHDiscover.search"):
-        out = netpair.run_probe(RUN % "198.18.77.0/24")
-    assert out["hosts"] == [{"ip": netpair.dev_ip, "mac": "4c:11:bf:c2:0b:9d", "source": "dhip"}]
+def test_probe_finds_the_device_with_its_mac(udp_pair):
+    with Responder(udp_pair, PORT, [framed(IPC_HDW5421S_JSON)], group=GROUP, require="DHDiscover.search"):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24")
+    assert out["hosts"] == [{"ip": udp_pair.dev_ip, "mac": "4c:11:bf:c2:0b:9d", "source": "dhip"}]
     assert {o["field"]: o["value"] for o in out["observations"]}["dhip.vendor"] == "Dahua"
 
 
-def test_json_that_is_not_an_object_is_recorded_and_the_good_reply_kept(netpair):
-    with Responder(netpair, PORT, [framed(b"[]"), framed(INTELBRAS_SS3530_JSON)], require="DHDiscover.search"):
-        out = netpair.run_probe(RUN % "198.18.77.0/24")
+def test_json_that_is_not_an_object_is_recorded_and_the_good_reply_kept(udp_pair):
+    with Responder(udp_pair, PORT, [framed(b"[]"), framed(INTELBRAS_SS3530_JSON)], require="DHDiscover.search"):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24")
     assert any(a["status"] == "malformed" and "not an object" in a["detail"] for a in out["attempts"])
     assert {o["field"]: o["value"] for o in out["observations"]}["dhip.vendor"] == "Intelbras"

@@ -9,6 +9,8 @@ import pytest
 from scanner.errors import ScopeError
 from scanner.interfaces import parse_ip_addr_json
 
+from .udp_lab import udp_pair  # noqa: F401  (fixture)
+
 # `ip -j addr show dev lo` on this Debian build host (iproute2 6.x), trimmed to the fields read.
 LOOPBACK = json.loads(
     '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"addr_info":[{"family":"inet",'
@@ -35,16 +37,16 @@ out = ProbeOutput(hosts=[Host(ip=n) for n in out_nets] + [Host(ip=a[1], source=a
 """
 
 
-def test_interface_subnets_lists_the_subnets_on_the_named_interface(netpair):
-    out = netpair.run_probe(RUN % netpair.scan_if)
+def test_interface_subnets_lists_the_subnets_on_the_named_interface(udp_pair):
+    out = udp_pair.run_probe(RUN % udp_pair.scan_if)
     assert out["hosts"][0]["ip"] == "198.18.77.0/24"
-    assert out["hosts"][1] == {"ip": netpair.scan_ip, "mac": None, "source": netpair.scan_if}
+    assert out["hosts"][1] == {"ip": udp_pair.scan_ip, "mac": None, "source": udp_pair.scan_if}
 
 
-def test_unknown_interface_is_a_scope_error(netpair):
+def test_unknown_interface_is_a_scope_error(udp_pair):
     code = RUN % "nosuch0"
     with pytest.raises(AssertionError, match="ScopeError: cannot read interface addresses"):
-        netpair.run_probe(code)
+        udp_pair.run_probe(code)
 
 
 def test_interface_names_that_look_like_options_are_refused():

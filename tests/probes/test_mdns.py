@@ -7,7 +7,7 @@ import pytest
 from scanner.probes._parsing import MalformedReply
 from scanner.probes.mdns import GROUP, PORT, SERVICE_TYPES, parse, query_packet
 
-from .netns import Responder
+from .udp_lab import Responder, udp_pair  # noqa: F401  (fixture)
 
 # A Shelly Pro 4PM's mDNS response (PTR/SRV/TXT/A for _shelly._tcp and _http._tcp), the packet
 # python-zeroconf replays in tests/test_asyncio.py (the test that browses "_http._tcp.local.").
@@ -91,15 +91,15 @@ out = MdnsProbe().discover(ctx)
 """
 
 
-def test_probe_finds_the_responder_on_the_scan_interface(netpair):
-    with Responder(netpair, PORT, [SHELLY_PRO_4PM], group=GROUP, require="_http"):
-        out = netpair.run_probe(RUN % "198.18.77.0/24")
-    assert [h["ip"] for h in out["hosts"]] == [netpair.dev_ip]
+def test_probe_finds_the_responder_on_the_scan_interface(udp_pair):
+    with Responder(udp_pair, PORT, [SHELLY_PRO_4PM], group=GROUP, require="_http"):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24")
+    assert [h["ip"] for h in out["hosts"]] == [udp_pair.dev_ip]
     assert ("mdns.txt", "app=Pro4PM") in {(o["field"], o["value"]) for o in out["observations"]}
 
 
-def test_responder_outside_the_scope_is_recorded_not_kept(netpair):
-    with Responder(netpair, PORT, [SHELLY_PRO_4PM], group=GROUP, require="_http"):
-        out = netpair.run_probe(RUN % "198.18.77.0/31")
+def test_responder_outside_the_scope_is_recorded_not_kept(udp_pair):
+    with Responder(udp_pair, PORT, [SHELLY_PRO_4PM], group=GROUP, require="_http"):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/31")
     assert out["observations"] == []
-    assert any(a["status"] == "skipped" and a["target"] == netpair.dev_ip for a in out["attempts"])
+    assert any(a["status"] == "skipped" and a["target"] == udp_pair.dev_ip for a in out["attempts"])

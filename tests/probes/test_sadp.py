@@ -7,7 +7,7 @@ import pytest
 from scanner.probes._parsing import MalformedReply
 from scanner.probes.sadp import GROUP, PORT, inquiry, parse
 
-from .netns import Responder
+from .udp_lab import Responder, udp_pair  # noqa: F401  (fixture)
 
 # Reply of a Hikvision DS-2CD2432F-IW to SADPTool's inquiry, from the traffic capture published in
 # "Reverse engineering Hikvision SADP Tool", http://sergei.nz/reverse-engineering-hikvision-sadp-tool/
@@ -121,23 +121,23 @@ out = SadpProbe().discover(ctx)
 """
 
 
-def test_probe_finds_the_device_by_multicast_with_its_mac(netpair):
-    with Responder(netpair, PORT, [DS_2CD2432F_IW], group=GROUP, require="inquiry"):
-        out = netpair.run_probe(RUN % "198.18.77.0/24")
-    assert out["hosts"] == [{"ip": netpair.dev_ip, "mac": "c0:56:e3:fe:42:92", "source": "sadp"}]
+def test_probe_finds_the_device_by_multicast_with_its_mac(udp_pair):
+    with Responder(udp_pair, PORT, [DS_2CD2432F_IW], group=GROUP, require="inquiry"):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24")
+    assert out["hosts"] == [{"ip": udp_pair.dev_ip, "mac": "c0:56:e3:fe:42:92", "source": "sadp"}]
     d = {o["field"]: o["value"] for o in out["observations"]}
     assert d["sadp.device_sn"] == "DS-2CD2432F-IW20150126CCCH502126167"
 
 
-def test_probe_reaches_a_device_that_hears_only_broadcast(netpair):
+def test_probe_reaches_a_device_that_hears_only_broadcast(udp_pair):
     # No group membership: only the subnet broadcast reaches the responder.
-    with Responder(netpair, PORT, [EZVIZ_C6TC], require="inquiry"):
-        out = netpair.run_probe(RUN % "198.18.77.0/24")
+    with Responder(udp_pair, PORT, [EZVIZ_C6TC], require="inquiry"):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24")
     assert {o["field"]: o["value"] for o in out["observations"]}["sadp.oem_info"] == "N/A"
 
 
-def test_truncated_reply_is_recorded_and_the_scan_goes_on(netpair):
-    with Responder(netpair, PORT, [DS_2CD2432F_IW[:150]], group=GROUP, require="inquiry"):
-        out = netpair.run_probe(RUN % "198.18.77.0/24")
+def test_truncated_reply_is_recorded_and_the_scan_goes_on(udp_pair):
+    with Responder(udp_pair, PORT, [DS_2CD2432F_IW[:150]], group=GROUP, require="inquiry"):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24")
     bad = [a for a in out["attempts"] if a["status"] == "malformed"]
-    assert bad and bad[0]["target"] == netpair.dev_ip and "invalid XML" in bad[0]["detail"]
+    assert bad and bad[0]["target"] == udp_pair.dev_ip and "invalid XML" in bad[0]["detail"]

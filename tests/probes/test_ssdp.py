@@ -8,7 +8,7 @@ import pytest
 from scanner.probes._parsing import MalformedReply
 from scanner.probes.ssdp import GROUP, PORT, msearch, parse, parse_description
 
-from .netns import HttpServer, Responder
+from .udp_lab import HttpServer, Responder, udp_pair  # noqa: F401  (fixture)
 
 # An AXIS M1014's answer to M-SEARCH and its root description, as recorded in the tests of
 # FantasticFiasco/axis-discovery-ssdp-js (test/sockets/Message.mock.ts, MSEARCH_MESSAGE, and
@@ -116,27 +116,27 @@ def answer_for(pair) -> bytes:
     return AXIS_MSEARCH.replace(b"192.168.1.102:45895", f"{pair.dev_ip}:45895".encode())
 
 
-def test_probe_fetches_the_description_and_names_the_maker(netpair):
-    with Responder(netpair, PORT, [answer_for(netpair)], group=GROUP, require="M-SEARCH"), \
-            HttpServer(netpair, 45895, AXIS_DESCRIPTION):
-        out = netpair.run_probe(RUN % "198.18.77.0/24")
+def test_probe_fetches_the_description_and_names_the_maker(udp_pair):
+    with Responder(udp_pair, PORT, [answer_for(udp_pair)], group=GROUP, require="M-SEARCH"), \
+            HttpServer(udp_pair, 45895, AXIS_DESCRIPTION):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24")
     d = {o["field"]: (o["value"], o["ip"], o["port"]) for o in out["observations"]}
-    assert d["upnp.manufacturer"] == ("AXIS", netpair.dev_ip, 45895)
+    assert d["upnp.manufacturer"] == ("AXIS", udp_pair.dev_ip, 45895)
     assert d["upnp.serial"][0] == "ACCC8E270AD8"
     assert d["ssdp.server"][0].startswith("Linux/2.6.35")
 
 
-def test_location_outside_the_scope_is_never_fetched(netpair):
-    with Responder(netpair, PORT, [AXIS_MSEARCH], group=GROUP, require="M-SEARCH"):
-        out = netpair.run_probe(RUN % "198.18.77.0/24")
+def test_location_outside_the_scope_is_never_fetched(udp_pair):
+    with Responder(udp_pair, PORT, [AXIS_MSEARCH], group=GROUP, require="M-SEARCH"):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24")
     assert not any(o["field"].startswith("upnp.") for o in out["observations"])
     assert any(a["status"] == "skipped" and "192.168.1.102" in a["target"] for a in out["attempts"])
 
 
 @pytest.mark.parametrize("mode, status", [("silent", "timeout"), ("huge", "too_large")])
-def test_stalling_or_oversized_description_costs_a_recorded_attempt(netpair, mode, status):
-    with Responder(netpair, PORT, [answer_for(netpair)], group=GROUP, require="M-SEARCH"), \
-            HttpServer(netpair, 45895, mode=mode):
-        out = netpair.run_probe(RUN % "198.18.77.0/24", timeout=30)
-    assert any(a["status"] == status and a["target"] == netpair.dev_ip for a in out["attempts"])
-    assert ("ssdp.server", netpair.dev_ip) in {(o["field"], o["ip"]) for o in out["observations"]}
+def test_stalling_or_oversized_description_costs_a_recorded_attempt(udp_pair, mode, status):
+    with Responder(udp_pair, PORT, [answer_for(udp_pair)], group=GROUP, require="M-SEARCH"), \
+            HttpServer(udp_pair, 45895, mode=mode):
+        out = udp_pair.run_probe(RUN % "198.18.77.0/24", timeout=30)
+    assert any(a["status"] == status and a["target"] == udp_pair.dev_ip for a in out["attempts"])
+    assert ("ssdp.server", udp_pair.dev_ip) in {(o["field"], o["ip"]) for o in out["observations"]}

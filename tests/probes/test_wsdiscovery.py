@@ -8,7 +8,7 @@ import pytest
 from scanner.probes._parsing import MalformedReply
 from scanner.probes.wsdiscovery import GROUP, PORT, Reassembler, parse
 
-from .netns import Responder
+from .udp_lab import Responder, udp_pair  # noqa: F401  (fixture)
 
 # A WS-Discovery Hello a Dahua IPC-HFW2228M-I1-V2 multicast on power-up, as pasted into the tests
 # of a public Elixir ONVIF library (found with the code index: the string
@@ -143,44 +143,44 @@ out = WsDiscoveryUnicastProbe().probe(ctx, Host(ip=%r))
 """
 
 
-def test_multicast_probe_finds_the_device_and_keeps_each_fact_once(netpair):
+def test_multicast_probe_finds_the_device_and_keeps_each_fact_once(udp_pair):
     # The responder answers both probes (typed and untyped) and every retry: de-duplication
     # must leave one observation per fact.
-    with Responder(netpair, PORT, [DAHUA_HELLO], group=GROUP):
-        out = netpair.run_probe(RUN_MULTICAST % "198.18.77.0/24")
-    assert [h["ip"] for h in out["hosts"]] == [netpair.dev_ip]
+    with Responder(udp_pair, PORT, [DAHUA_HELLO], group=GROUP):
+        out = udp_pair.run_probe(RUN_MULTICAST % "198.18.77.0/24")
+    assert [h["ip"] for h in out["hosts"]] == [udp_pair.dev_ip]
     hard = [o for o in out["observations"] if o["field"] == "wsd.hardware"]
-    assert hard == [{"ip": netpair.dev_ip, "probe": "wsd", "field": "wsd.hardware", "value": "IPC-HFW2228M-I1-V2", "port": 3702}]
+    assert hard == [{"ip": udp_pair.dev_ip, "probe": "wsd", "field": "wsd.hardware", "value": "IPC-HFW2228M-I1-V2", "port": 3702}]
     assert any(a["status"] == "ok" for a in out["attempts"])
 
 
-def test_reply_from_outside_the_scope_is_seen_not_kept(netpair):
-    with Responder(netpair, PORT, [DAHUA_HELLO], group=GROUP):
-        out = netpair.run_probe(RUN_MULTICAST % "198.18.77.0/31")
+def test_reply_from_outside_the_scope_is_seen_not_kept(udp_pair):
+    with Responder(udp_pair, PORT, [DAHUA_HELLO], group=GROUP):
+        out = udp_pair.run_probe(RUN_MULTICAST % "198.18.77.0/31")
     assert out["observations"] == [] and out["hosts"] == []
     skipped = [a for a in out["attempts"] if a["status"] == "skipped"]
-    assert skipped and skipped[0]["target"] == netpair.dev_ip and "out of scope" in skipped[0]["detail"]
+    assert skipped and skipped[0]["target"] == udp_pair.dev_ip and "out of scope" in skipped[0]["detail"]
 
 
-def test_unicast_probe_finds_a_device_that_ignores_multicast(netpair):
+def test_unicast_probe_finds_a_device_that_ignores_multicast(udp_pair):
     # No group joined: the device answers only what is sent to its own address.
-    with Responder(netpair, PORT, [DAHUA_HELLO]):
-        multicast = netpair.run_probe(RUN_MULTICAST % "198.18.77.0/24")
-        unicast = netpair.run_probe(RUN_UNICAST % ("198.18.77.0/24", netpair.dev_ip))
+    with Responder(udp_pair, PORT, [DAHUA_HELLO]):
+        multicast = udp_pair.run_probe(RUN_MULTICAST % "198.18.77.0/24")
+        unicast = udp_pair.run_probe(RUN_UNICAST % ("198.18.77.0/24", udp_pair.dev_ip))
     assert multicast["observations"] == []
     assert ("wsd.hardware", "IPC-HFW2228M-I1-V2") in {(o["field"], o["value"]) for o in unicast["observations"]}
     assert all(o["probe"] == "wsd-unicast" for o in unicast["observations"])
 
 
-def test_flood_from_one_address_is_cut_and_recorded_and_the_hostile_reply_is_malformed(netpair):
-    with Responder(netpair, PORT, [BILLION_LAUGHS] + [DAHUA_HELLO] * 3, group=GROUP, repeat=40):
-        out = netpair.run_probe(RUN_MULTICAST % "198.18.77.0/24")
+def test_flood_from_one_address_is_cut_and_recorded_and_the_hostile_reply_is_malformed(udp_pair):
+    with Responder(udp_pair, PORT, [BILLION_LAUGHS] + [DAHUA_HELLO] * 3, group=GROUP, repeat=40):
+        out = udp_pair.run_probe(RUN_MULTICAST % "198.18.77.0/24")
     statuses = {a["status"] for a in out["attempts"]}
     assert "too_large" in statuses and "malformed" in statuses
     # What parsed before and after the hostile datagrams is kept.
     assert ("wsd.hardware", "IPC-HFW2228M-I1-V2") in {(o["field"], o["value"]) for o in out["observations"]}
 
 
-def test_silent_network_is_no_reply(netpair):
-    out = netpair.run_probe(RUN_MULTICAST % "198.18.77.0/24")
+def test_silent_network_is_no_reply(udp_pair):
+    out = udp_pair.run_probe(RUN_MULTICAST % "198.18.77.0/24")
     assert out["observations"] == [] and [a["status"] for a in out["attempts"]] == ["no_reply"]

@@ -16,6 +16,8 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,3 +211,21 @@ class HttpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _can_netns() -> bool:
+    import shutil
+
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+@pytest.fixture
+def udp_pair():
+    """A scanner namespace and a device namespace on one veth link (198.18.77.1 <-> .2)."""
+    if not _can_netns():
+        pytest.skip("needs root and iproute2 for network namespaces")
+    pair = NetPair.create()
+    try:
+        yield pair
+    finally:
+        pair.destroy()
