@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .app import app
@@ -56,7 +57,7 @@ def check(database: DatabaseOpt = None) -> None:
     console = Console()
     if problems:
         for p in problems:
-            console.print(f"[red]FAIL[/] {p}", highlight=False)
+            console.print(f"[red]FAIL[/] {escape(str(p))}", highlight=False)
         console.print(f"[red]{len(problems)} problem(s)[/] in {db.root}")
         raise typer.Exit(1)
     examples = sum(len(fp.examples) for f in db.files for fp in f.fingerprints)
@@ -86,7 +87,7 @@ def list_(
                 continue
             groups = [f"{g}=(captured)" for g in fp.regex.groupindex]
             concl = ", ".join([f"{k}={v}" for k, v in fp.params.items()] + groups)
-            table.add_row(fp.id, ", ".join(f.matches), fp.strength, concl, fp.description)
+            table.add_row(fp.id, ", ".join(f.matches), fp.strength, escape(concl), escape(fp.description))
     Console().print(table)
 
 
@@ -164,6 +165,6 @@ def _print_devices(doc) -> None:  # type: ignore[no-untyped-def]
             d.model or "-",
             f"[{_STYLE[c]}]{c}[/]",
             f"{d.confidence:.2f}",
-            d.reasons[0] if d.reasons else "",
+            escape(d.reasons[0]) if d.reasons else "",
         )
     Console().print(table)
