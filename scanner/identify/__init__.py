@@ -14,6 +14,7 @@ from .fingerprints import (
     Problem,
     check_database,
     default_database_path,
+    http_marker_paths,
     load_database,
 )
 from .identity import Identity, build_identity
@@ -37,6 +38,7 @@ __all__ = [
     "check_database",
     "classify",
     "default_database_path",
+    "http_marker_paths",
     "identify_document",
     "load_database",
     "load_policy",

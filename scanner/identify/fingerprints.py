@@ -23,7 +23,8 @@ PARAM_NAMES = frozenset({"vendor", "platform_vendor", "model", "firmware", "seri
 VENDOR_PARAMS = ("vendor", "platform_vendor")
 MAX_EXAMPLES = 20
 _FLAGS = {"ignorecase": re.IGNORECASE, "multiline": re.MULTILINE, "dotall": re.DOTALL}
-_SPECIAL = {"vendors.yaml", "oui.yaml"}
+# Data files in the directory that are not fingerprint files (each has its own format).
+_SPECIAL = {"vendors.yaml", "oui.yaml", "ports.yaml"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,14 @@ class FingerprintDB:
 
 
 def default_database_path() -> Path:
-    """``scanner/_data/fingerprints`` in an installed wheel, else the repository's ``fingerprints/``."""
+    """``$CCTV_SCAN_FINGERPRINTS`` if set, ``scanner/_data/fingerprints`` in an installed wheel,
+    else the repository's ``fingerprints/`` (the same rule as ``scanner.data``)."""
+    try:
+        from ..data import fingerprints_dir
+
+        return fingerprints_dir()
+    except (ImportError, FileNotFoundError):
+        pass
     package_root = Path(__file__).resolve().parent.parent
     installed = package_root / "_data" / "fingerprints"
     if installed.is_dir():
@@ -253,6 +261,22 @@ def _fingerprint_at(doc: object, error_line: str) -> str | None:
         except (IndexError, KeyError, TypeError, AttributeError):
             return None
     return None
+
+
+def http_marker_paths(db: FingerprintDB | None = None) -> list[str]:
+    """The paths the HTTP probe should request: every ``GET <path>`` in an ``http.marker`` example."""
+    if db is None:
+        from .devices import _default_db
+
+        db = _default_db()
+    paths: list[str] = []
+    for f in db.files_for("http.marker"):
+        for fp in f.fingerprints:
+            for example in fp.examples:
+                m = re.match(r"GET (/\S*)", example.value)
+                if m and m.group(1) not in paths:
+                    paths.append(m.group(1))
+    return paths
 
 
 def check_database(db: FingerprintDB, *, check_ieee: bool = True) -> list[Problem]:

@@ -95,8 +95,11 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
                 v = vdb.get(name)
                 if v is not None and not v.is_device_maker:
                     software.add(name, probe, weight, witness)
+                elif key == "vendor" or (v is not None and v.kind == "brand" and m.observation.field == MAC_FIELD):
+                    # A brand's registered OUI says whose label the NIC carries, not who built it.
+                    brand.add(name, probe, weight, witness)
                 else:
-                    (brand if key == "vendor" else platform).add(name, probe, weight, witness)
+                    platform.add(name, probe, weight, witness)
             for a in _ATTRS:
                 if a in m.params:
                     attrs[a].add(m.params[a], probe, weight, witness)
