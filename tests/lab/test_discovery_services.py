@@ -696,3 +696,103 @@ def test_device_announces_wsd_hello_and_ssdp_notify_on_start_and_closes_cleanly(
     finally:
         for s in listeners.values():
             s.close()
+
+
+# -- the real profiles ------------------------------------------------------------------------
+
+PROFILE_DIR = ROOT / "scanner" / "lab" / "profiles"
+MINE = ("sadp", "dhip", "wsd", "onvif", "mdns", "ssdp")
+
+
+def _profiles_with_discovery() -> list[Path]:
+    import yaml
+
+    return [p for p in sorted(PROFILE_DIR.glob("*.yaml"))
+            if set((yaml.safe_load(p.read_text()).get("services") or {})) & set(MINE)]
+
+
+@pytest.fixture(scope="module")
+def net2() -> Iterator[NetPair]:
+    pair = NetPair()
+    try:
+        pair.up()
+        yield pair
+    finally:
+        pair.down()
+
+
+@contextmanager
+def profile_device(net: NetPair, profile: dict) -> Iterator[subprocess.Popen]:
+    services = [(name, cfg) for name, cfg in profile["services"].items() if name in MINE]
+    spec = {
+        "device": {"name": profile["name"], "ip": net.dev_ip, "mac": profile["mac"], "iface": net.dev_if,
+                   "profile": profile},
+        "services": services,
+    }
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", net.dev_ns, sys.executable, "-c", RUNNER, str(ROOT), json.dumps(spec)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "ready", proc.stderr.read()
+        yield proc
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize("path", _profiles_with_discovery(), ids=lambda p: p.stem)
+def test_each_profile_answers_discovery_with_its_own_identity(net2, path):
+    import yaml
+
+    profile = yaml.safe_load(path.read_text())
+    services = profile["services"]
+    model, serial = str(profile.get("model", "")), str(profile.get("serial", ""))
+    with profile_device(net2, profile) as proc:
+        sock = net2.udp_socket()
+        try:
+            if "sadp" in services:
+                replies = exchange(sock, sadp_probe("P1"), ("239.255.255.250", 37020))
+                root = ET.fromstring(replies[0][0])
+                assert root.findtext("MAC") == profile["mac"].replace(":", "-")
+                assert root.findtext("IPv4Address") == net2.dev_ip
+                assert serial and serial in root.findtext("DeviceSN")
+            if "dhip" in services:
+                replies = exchange(sock, dhip_frame(SEARCH), ("239.255.255.251", 37810))
+                info = json.loads(replies[0][0][32:-2])["params"]["deviceInfo"]
+                assert info["SerialNo"] == serial
+                assert model.endswith(info["DeviceType"])
+                assert info["IPv4Address"]["IPAddress"] == net2.dev_ip
+            if "wsd" in services:
+                replies = exchange(sock, wsd_probe("uuid:p", "dn:NetworkVideoTransmitter"), ("239.255.255.250", 3702))
+                match = ET.fromstring(replies[0][0]).find("s:Body/d:ProbeMatches/d:ProbeMatch", NS)
+                scopes = match.findtext("d:Scopes", namespaces=NS).split()
+                assert any(s.startswith("onvif://www.onvif.org/hardware/") for s in scopes)
+                assert "{" not in " ".join(scopes)  # every token was filled
+                assert net2.dev_ip in match.findtext("d:XAddrs", namespaces=NS)
+            onvif_cfg = services.get("onvif") or {}
+            if onvif_cfg.get("listen", True) and "onvif" in services:
+                status, payload = http_post(net2, int(onvif_cfg.get("port", 80)), soap("GetSystemDateAndTime"))
+                assert status == 200 and b"UTCDateTime" in payload
+            if "ssdp" in services:
+                replies = exchange(sock, msearch("upnp:rootdevice"), ("239.255.255.250", 1900))
+                assert ssdp_headers(replies[0][0])["LOCATION"].startswith(f"http://{net2.dev_ip}:")
+            if "mdns" in services:
+                from zeroconf import DNSIncoming, DNSOutgoing, DNSQuestion, const
+
+                stype = services["mdns"]["services"][0]["type"]
+                query = DNSOutgoing(const._FLAGS_QR_QUERY)
+                query.add_question(DNSQuestion(stype, const._TYPE_PTR, const._CLASS_IN))
+                answers: list[Any] = []
+                deadline = time.monotonic() + 8
+                while time.monotonic() < deadline and not answers:
+                    for data, _ in exchange(sock, query.packets()[0], ("224.0.0.251", 5353), wait=0.7):
+                        answers += [a for a in DNSIncoming(data).answers() if type(a).__name__ == "DNSPointer"]
+                assert answers and answers[0].alias.endswith("." + stype)
+        finally:
+            sock.close()
+        assert proc.poll() is None

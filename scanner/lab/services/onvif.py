@@ -21,9 +21,11 @@ Requests are read with a byte cap and a socket timeout and parsed by defusedxml 
 entities). onvif-zeep's requests (``Content-Type: application/soap+xml; action="..."``, tds/tt
 namespaces, wsse UsernameToken with digest) are what it was tested with.
 
-When the device's web server already owns the ONVIF port (Hikvision and Dahua serve ONVIF on
-port 80 next to the web UI), the profile sets ``listen: false`` and the http service mounts
-``endpoint(device, config).handle`` at ``config["path"]``.
+When the device's web server already owns the ONVIF port (Hikvision, Dahua, Axis serve ONVIF
+on port 80 next to the web UI), the profile sets ``listen: false``: ``start`` then registers the
+endpoint instead of binding, and the http service, for a POST, asks ``mounted(ip, port, path)``
+and hands the body (capped) to ``Endpoint.handle(body, headers)``, which returns
+(status, headers, body).
 
 Config (``profile["services"]["onvif"]``):
     port:                     TCP port of the own listener (default 80)
@@ -243,6 +245,16 @@ def endpoint(device: DeviceContext, config: dict[str, Any]) -> Endpoint:
     return Endpoint(device, config)
 
 
+_MOUNTS: dict[tuple[str, int, str], Endpoint] = {}
+_MOUNTS_LOCK = threading.Lock()
+
+
+def mounted(ip: str, port: int, path: str) -> Endpoint | None:
+    """The ONVIF endpoint a ``listen: false`` profile mounted at ip:port/path, if any."""
+    with _MOUNTS_LOCK:
+        return _MOUNTS.get((ip, int(port), path.split("?", 1)[0]))
+
+
 def _handler_class(ep: Endpoint, server_header: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -301,7 +313,11 @@ class OnvifService:
         self.endpoint = Endpoint(device, config)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        if config.get("listen", True):
+        self._mount_key = (device.ip, int(config.get("port", 80)), self.endpoint.path)
+        if not config.get("listen", True):
+            with _MOUNTS_LOCK:
+                _MOUNTS[self._mount_key] = self.endpoint
+        else:
             handler = _handler_class(self.endpoint, str(config.get("server", "gSOAP/2.8")))
             self._server = _Server((device.ip, int(config.get("port", 80))), handler)
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
@@ -309,6 +325,9 @@ class OnvifService:
             self._thread.start()
 
     def close(self) -> None:
+        with _MOUNTS_LOCK:
+            if _MOUNTS.get(self._mount_key) is self.endpoint:
+                del _MOUNTS[self._mount_key]
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
