@@ -166,3 +166,26 @@ def test_services_survive_garbage_and_oversized_requests(lab):
     """)
     assert _http(lab, dev.ip, "/SDK/activateStatus")["status_line"] == "HTTP/1.1 200 OK"
     assert json.loads(in_scanner(lab, RTSP.format(ip=dev.ip)))[0].startswith("RTSP/1.0 200 OK")
+
+
+def test_onvif_mounted_on_the_web_port_is_served_behind_the_devices_own_server_header():
+    envelope = ('<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>'
+                '<GetSystemDateAndTime xmlns="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>')
+    with Lab(["axis-p3245-lve"], services={"http", "onvif"}) as lab:
+        dev = lab.devices[0]
+        out = in_scanner(lab, f"""
+            import json, urllib.request
+            req = urllib.request.Request("http://{dev.ip}/onvif/device_service", data={envelope.encode()!r},
+                                         headers={{"Content-Type": "application/soap+xml"}})
+            with urllib.request.urlopen(req, timeout=5) as r:
+                print(json.dumps([r.status, r.headers["Server"], r.read().decode()]))
+            try:
+                urllib.request.urlopen("http://{dev.ip}/onvif/device_service", timeout=5)
+            except urllib.error.HTTPError as e:
+                print(e.code)
+        """)
+        first, second = out.strip().split("\n")
+        status, server, body = json.loads(first)
+        assert (status, server) == (200, "Apache/2.4.27 (Unix) OpenSSL/1.0.2k")
+        assert "GetSystemDateAndTimeResponse" in body
+        assert second == "404"  # a GET is the web server's own answer, not ONVIF's

@@ -6,8 +6,10 @@ headers, no ``Server`` header at all, HTTP/1.0 status lines. The standard handle
 ``Server`` and ``Date`` headers and normalises the rest.
 
 Each connection gets one request and one response, then is closed. Reads are capped (head
-16 KiB, body drained up to 64 KiB) and time out, so no client can hold a thread for long or
-make it crash.
+16 KiB, body read up to 256 KiB) and time out, so no client can hold a thread for long or
+make it crash. A POST to a path where the device's ONVIF service mounted itself (profiles with
+``onvif.listen: false``, because real devices serve ONVIF on their web port) is handed to that
+endpoint; every other request gets the profile's answer for its path.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ._template import device_values, fill
 from .base import DeviceContext
 
 MAX_HEAD = 16 * 1024
-MAX_BODY_DRAIN = 64 * 1024
+MAX_BODY_READ = 256 * 1024
 IO_TIMEOUT = 5.0
 
 _DEFAULT_404 = {"status": 404, "headers": [["Content-Type", "text/html"], ["Content-Length", "{content_length}"]],
@@ -60,8 +62,9 @@ class _Handler(socketserver.BaseRequestHandler):
             if method is None:
                 sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return
-            _drain_body(sock, head, rest)
-            sock.sendall(self.server.responder.respond(method, target))
+            headers = _headers(head)
+            body = _read_body(sock, headers, rest)
+            sock.sendall(self.server.responder.respond(method, target, headers, body))
         except (OSError, ssl.SSLError, ValueError):
             return
         finally:
@@ -93,27 +96,35 @@ def _request_line(head: bytes) -> tuple[str | None, str, str]:
     return parts[0].upper(), parts[1], parts[2]
 
 
-def _drain_body(sock: socket.socket, head: bytes, rest: bytes) -> None:
-    length = 0
-    for raw in head.split(b"\n")[1:]:
-        name, _, value = raw.decode("latin-1", "replace").partition(":")
-        if name.strip().lower() == "content-length":
-            try:
-                length = max(0, int(value.strip()))
-            except ValueError:
-                length = 0
-    remaining = min(length, MAX_BODY_DRAIN) - len(rest)
-    while remaining > 0:
-        chunk = sock.recv(min(4096, remaining))
+def _headers(head: bytes) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw in head.split(b"\n")[1:101]:
+        name, sep, value = raw.decode("latin-1", "replace").partition(":")
+        if sep:
+            out[name.strip().lower()] = value.strip()[:1024]
+    return out
+
+
+def _read_body(sock: socket.socket, headers: dict[str, str], rest: bytes) -> bytes:
+    try:
+        length = max(0, int(headers.get("content-length", "0")))
+    except ValueError:
+        length = 0
+    want = min(length, MAX_BODY_READ + 1)
+    body = rest[:want]
+    while len(body) < want:
+        chunk = sock.recv(min(65536, want - len(body)))
         if not chunk:
             break
-        remaining -= len(chunk)
+        body += chunk
+    return body
 
 
 class Responder:
     """Turns a (method, target) into the exact response bytes the profile describes."""
 
-    def __init__(self, cfg: dict[str, Any], device: DeviceContext) -> None:
+    def __init__(self, cfg: dict[str, Any], device: DeviceContext, port: int = 80) -> None:
+        self.ip, self.port = device.ip, port
         self.protocol = str(cfg.get("protocol", "HTTP/1.1"))
         self.common = [list(h) for h in cfg.get("headers") or []]
         self.routes: dict[str, dict[str, Any]] = dict(cfg.get("routes") or {})
@@ -129,17 +140,27 @@ class Responder:
             entry = self.routes.get(entry["same_as"])
         return entry if entry is not None else self.default
 
-    def respond(self, method: str, target: str) -> bytes:
+    def respond(self, method: str, target: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:
+        if method == "POST":
+            from . import onvif  # lazy: the mount table lives in the same device process
+
+            endpoint = onvif.mounted(self.ip, self.port, target)
+            if endpoint is not None:
+                status, reply_headers, reply = endpoint.handle(body, headers or {})
+                return self._compose(method, status, None, list(reply_headers.items()), reply)
         entry = self.route_for(target)
-        status = int(entry.get("status", 200))
-        reason = entry.get("reason") or _reason(status)
-        body = fill(str(entry.get("body", "")), self.values).encode("utf-8")
+        payload = fill(str(entry.get("body", "")), self.values).encode("utf-8")
+        return self._compose(method, int(entry.get("status", 200)), entry.get("reason"),
+                             [list(h) for h in entry.get("headers") or []], payload,
+                             length_header=not entry.get("no_content_length"))
+
+    def _compose(self, method: str, status: int, reason: str | None, route_headers: list[Any], body: bytes,
+                 length_header: bool = True) -> bytes:
         values = dict(self.values, content_length=str(len(body)))
-        headers = [(str(n), fill(str(v), values)) for n, v in self.common + [list(h) for h in entry.get("headers") or []]]
-        has_length = any(n.lower() == "content-length" for n, _ in headers)
-        if not has_length and not entry.get("no_content_length"):
+        headers = [(str(n), fill(str(v), values)) for n, v in self.common + route_headers]
+        if length_header and not any(n.lower() == "content-length" for n, _ in headers):
             headers.append(("Content-Length", str(len(body))))
-        lines = [f"{self.protocol} {status} {reason}"] + [f"{n}: {v}" for n, v in headers]
+        lines = [f"{self.protocol} {status} {reason or _reason(status)}"] + [f"{n}: {v}" for n, v in headers]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
         return head if method == "HEAD" else head + body
 
@@ -155,7 +176,7 @@ class HttpService:
     """A running HTTP(S) server bound to the device address; ``close()`` stops it."""
 
     def __init__(self, device: DeviceContext, cfg: dict[str, Any], port: int, tls: ssl.SSLContext | None) -> None:
-        self._server = _Server((device.ip, port), Responder(cfg, device), tls)
+        self._server = _Server((device.ip, port), Responder(cfg, device, port), tls)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name=f"http-{port}", daemon=True)
         self._thread.start()
