@@ -164,8 +164,10 @@ sys.path.insert(0, sys.argv[1])
 from importlib import import_module
 from scanner.lab.services.base import DeviceContext
 spec = json.loads(sys.argv[2])
-device = DeviceContext(**spec["device"])
-running = [import_module("scanner.lab.services." + m).start(device, cfg) for m, cfg in spec["services"]]
+running = []
+for one in spec.get("devices") or [spec]:
+    device = DeviceContext(**one["device"])
+    running += [import_module("scanner.lab.services." + m).start(device, cfg) for m, cfg in one["services"]]
 print("ready", flush=True)
 sys.stdin.read()
 for service in running:
@@ -796,3 +798,37 @@ def test_each_profile_answers_discovery_with_its_own_identity(net2, path):
         finally:
             sock.close()
         assert proc.poll() is None
+
+
+def test_two_devices_sharing_a_namespace_each_answer_from_their_own_address(net):
+    second_ip = f"198.18.{net.subnet}.3"
+    _ip("-n", net.dev_ns, "addr", "add", f"{second_ip}/24", "dev", net.dev_if)
+    other_sadp = {"fields": {**SADP["fields"], "DeviceSN": "DS-2CD2385G1-I20200414AAWRE00000002"}}
+    spec = {"devices": [
+        {"device": {"name": "one", "ip": net.dev_ip, "mac": DEVICE_MAC, "iface": net.dev_if, "profile": {}},
+         "services": [["sadp", SADP]]},
+        {"device": {"name": "two", "ip": second_ip, "mac": "58:50:ed:1f:e3:86", "iface": net.dev_if,
+                    "profile": {}},
+         "services": [["sadp", other_sadp]]},
+    ]}
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", net.dev_ns, sys.executable, "-c", RUNNER, str(ROOT), json.dumps(spec)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        sock = net.udp_socket()
+        # the module's device process also answers SADP on dev_ip; only the new pair is counted
+        multicast = exchange(sock, sadp_probe("M"), ("239.255.255.250", 37020), want=3)
+        by_ip: dict[str, set[str]] = {}
+        for data, sender in multicast:
+            by_ip.setdefault(sender[0], set()).add(ET.fromstring(data).findtext("DeviceSN"))
+        assert "DS-2CD2385G1-I20200414AAWRE00000002" in by_ip[second_ip]
+        assert by_ip[second_ip] == {"DS-2CD2385G1-I20200414AAWRE00000002"}
+        unicast = exchange(sock, sadp_probe("U"), (second_ip, 37020))
+        sock.close()
+        assert [ET.fromstring(d).findtext("MAC") for d, _ in unicast] == ["58-50-ed-1f-e3-86"]
+        assert unicast[0][1][0] == second_ip
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+        _ip("-n", net.dev_ns, "addr", "del", f"{second_ip}/24", "dev", net.dev_if)

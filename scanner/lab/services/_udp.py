@@ -1,9 +1,9 @@
 """Shared plumbing for the lab's UDP discovery responders (wsd, sadp, dhip, ssdp).
 
-Each responder is one UDP socket bound to the discovery port on the device's namespace,
-joined to the protocol's multicast group on the device's own address, and one thread that
-reads datagrams, hands each to a pure ``reply(data, sender)`` function and sends what it
-returns back to the sender (unicast, as real devices do). A datagram larger than the cap is
+Each responder listens on the discovery port at the device's own address and on the protocol's
+multicast group (joined on the device's address), with one thread that reads datagrams, hands
+each to a pure ``reply(data, sender)`` function and sends what it returns back to the sender,
+unicast and from the device's address, as real devices do. A datagram larger than the cap is
 dropped unread; any exception the reply function raises is logged and the loop goes on, so no
 packet can kill the responder.
 
@@ -16,6 +16,7 @@ file serves whatever address the lab hands the device and names its serial once.
 from __future__ import annotations
 
 import logging
+import selectors
 import socket
 import struct
 import threading
@@ -62,65 +63,83 @@ def fill(value: Any, device: DeviceContext) -> Any:
     return value
 
 
-def multicast_socket(device: DeviceContext, port: int, group: str | None) -> socket.socket:
-    """A UDP socket on ``port`` that receives unicast to the device and ``group`` traffic."""
+def _udp_socket(device: DeviceContext) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # INADDR_ANY: inside the device's namespace the device address is the only one, and a
-    # socket bound to the unicast address would not see multicast datagrams.
-    sock.bind(("", port))
-    if group:
-        mreq = struct.pack("4s4s", socket.inet_aton(group), socket.inet_aton(device.ip))
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
     sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(device.ip))
     sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
-    sock.settimeout(POLL_SECONDS)
+    sock.setblocking(False)
     return sock
 
 
 class UdpResponder:
-    """One socket, one thread: read, ask ``reply``, answer the sender; ``close()`` stops it."""
+    """Answer one UDP port for one device; ``close()`` stops it.
 
-    def __init__(self, name: str, sock: socket.socket, reply: Reply) -> None:
+    Two sockets, because one namespace may hold several lab devices (several addresses): one
+    bound to the device's own address (unicast requests, and every answer goes out from it, so
+    the source address is the device's), one bound to the multicast group and joined on the
+    device's address (each device in the namespace gets its own copy of a multicast request).
+    A thread waits on both, hands each datagram to ``reply(data, sender)`` and sends what it
+    returns back to the sender.
+    """
+
+    def __init__(self, name: str, device: DeviceContext, port: int, group: str | None, reply: Reply) -> None:
         self.name = name
-        self.sock = sock
         self._reply = reply
         self._stop = threading.Event()
+        self.unicast = _udp_socket(device)
+        self.unicast.bind((device.ip, port))
+        self._socks = [self.unicast]
+        if group:
+            member = _udp_socket(device)
+            member.bind((group, port))
+            mreq = struct.pack("4s4s", socket.inet_aton(group), socket.inet_aton(device.ip))
+            member.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+            self._socks.append(member)
+        self._selector = selectors.DefaultSelector()
+        for sock in self._socks:
+            self._selector.register(sock, selectors.EVENT_READ)
         self._thread = threading.Thread(target=self._run, name=f"lab-{name}", daemon=True)
         self._thread.start()
 
     def send(self, data: bytes, addr: tuple[str, int]) -> None:
         try:
-            self.sock.sendto(data, addr)
+            self.unicast.sendto(data, addr)
         except OSError as exc:
             log.debug("%s: send to %s failed: %s", self.name, addr, exc)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                data, sender = self.sock.recvfrom(MAX_DATAGRAM + 1)
-            except TimeoutError:
-                continue
-            except OSError:
-                if self._stop.is_set():
-                    return
-                continue
-            if not data or len(data) > MAX_DATAGRAM:
-                continue
-            try:
-                answer = self._reply(data, sender)
-            except Exception:  # a bad packet must never end the responder
-                log.debug("%s: request from %s not answered", self.name, sender, exc_info=True)
-                continue
-            if answer is None:
-                continue
-            for datagram in answer if isinstance(answer, list) else [answer]:
-                self.send(datagram, sender)
+                ready = self._selector.select(POLL_SECONDS)
+            except (OSError, ValueError):
+                return
+            for key, _ in ready:
+                try:
+                    data, sender = key.fileobj.recvfrom(MAX_DATAGRAM + 1)  # type: ignore[union-attr]
+                except OSError:
+                    continue
+                self._answer(data, sender)
+
+    def _answer(self, data: bytes, sender: tuple[str, int]) -> None:
+        if not data or len(data) > MAX_DATAGRAM:
+            return
+        try:
+            answer = self._reply(data, sender)
+        except Exception:  # a bad packet must never end the responder
+            log.debug("%s: request from %s not answered", self.name, sender, exc_info=True)
+            return
+        if answer is None:
+            return
+        for datagram in answer if isinstance(answer, list) else [answer]:
+            self.send(datagram, sender)
 
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        self._selector.close()
+        for sock in self._socks:
+            try:
+                sock.close()
+            except OSError:
+                pass

@@ -32,7 +32,7 @@ import json
 import struct
 from typing import Any
 
-from scanner.lab.services._udp import MAX_DATAGRAM, UdpResponder, fill, multicast_socket
+from scanner.lab.services._udp import MAX_DATAGRAM, UdpResponder, fill
 from scanner.lab.services.base import DeviceContext
 
 PORT = 37810
@@ -62,8 +62,8 @@ class DhipService:
     def __init__(self, device: DeviceContext, config: dict[str, Any]) -> None:
         self.device = device
         self.config = config
-        sock = multicast_socket(device, int(config.get("port", PORT)), config.get("group", GROUP))
-        self._responder = UdpResponder("dhip", sock, self._reply)
+        self._responder = UdpResponder("dhip", device, int(config.get("port", PORT)),
+                                       config.get("group", GROUP), self._reply)
 
     def device_info(self) -> dict[str, Any]:
         info: dict[str, Any] = dict(fill(self.config.get("device_info") or {}, self.device))

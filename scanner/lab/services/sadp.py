@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as DET
 
-from scanner.lab.services._udp import UdpResponder, fill, multicast_socket
+from scanner.lab.services._udp import UdpResponder, fill
 from scanner.lab.services.base import DeviceContext
 
 PORT = 37020
@@ -77,8 +77,8 @@ class SadpService:
     def __init__(self, device: DeviceContext, config: dict[str, Any]) -> None:
         self.device = device
         self.config = config
-        sock = multicast_socket(device, int(config.get("port", PORT)), config.get("group", GROUP))
-        self._responder = UdpResponder("sadp", sock, self._reply)
+        self._responder = UdpResponder("sadp", device, int(config.get("port", PORT)),
+                                       config.get("group", GROUP), self._reply)
 
     def _reply(self, data: bytes, sender: tuple[str, int]) -> bytes | None:
         if b"<" not in data[:64]:

@@ -37,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from xml.sax.saxutils import escape
 
-from scanner.lab.services._udp import UdpResponder, fill, multicast_socket
+from scanner.lab.services._udp import UdpResponder, fill
 from scanner.lab.services.base import DeviceContext
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class SsdpService:
         self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.2},
                                              name="lab-ssdp-http", daemon=True)
         self._http_thread.start()
-        self._responder = UdpResponder("ssdp", multicast_socket(device, PORT, GROUP), self._reply)
+        self._responder = UdpResponder("ssdp", device, PORT, GROUP, self._reply)
         if config.get("notify", True):
             for target, usn in self.targets():
                 self._responder.send(self._notify(target, usn, "ssdp:alive"), (GROUP, PORT))

@@ -38,7 +38,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from scanner.lab.services._udp import UdpResponder, fill, multicast_socket
+from scanner.lab.services._udp import UdpResponder, fill
 from scanner.lab.services.base import DeviceContext
 
 PORT = 3702
@@ -112,8 +112,7 @@ class WsdService:
         self.metadata_version = int(config.get("metadata_version", 1))
         self.instance_id = int(time.time())
         self.message_number = 0
-        sock = multicast_socket(device, int(config.get("port", PORT)), GROUP)
-        self._responder = UdpResponder("wsd", sock, self._reply)
+        self._responder = UdpResponder("wsd", device, int(config.get("port", PORT)), GROUP, self._reply)
         if config.get("hello", True):
             self._responder.send(self._announce("Hello"), (GROUP, PORT))
 
