@@ -832,3 +832,24 @@ def test_two_devices_sharing_a_namespace_each_answer_from_their_own_address(net)
         proc.stdin.close()
         proc.wait(timeout=10)
         _ip("-n", net.dev_ns, "addr", "del", f"{second_ip}/24", "dev", net.dev_if)
+
+
+def test_onvif_mounted_behind_the_web_server_answers_through_http_response():
+    from scanner.lab.services import base, onvif
+
+    dev = base.DeviceContext(name="m", ip="198.18.254.9", mac=DEVICE_MAC, iface="eth0",
+                             profile={"credentials": CREDENTIALS})
+    service = onvif.start(dev, {**ONVIF, "port": 80, "listen": False})
+    try:
+        assert onvif.http_response(("198.18.254.9", 80), "GET", "/onvif/device_service", b"") is None
+        assert onvif.http_response(("198.18.254.9", 80), "POST", "/other", b"") is None
+        raw = onvif.http_response(("198.18.254.9", 80), "POST", "/onvif/device_service",
+                                  soap("GetDeviceInformation", username_token("admin", "Lab-Only-Pass1")))
+        head, _, payload = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK") and b"Content-Length: %d" % len(payload) in head
+        assert b"<tds:Model>DS-2DF7286-A</tds:Model>" in payload
+        raw = onvif.http_response(("198.18.254.9", 80), "POST", "/onvif/device_service", BILLION_LAUGHS)
+        assert raw.startswith(b"HTTP/1.1 400 ")
+    finally:
+        service.close()
+    assert onvif.http_response(("198.18.254.9", 80), "POST", "/onvif/device_service", b"") is None

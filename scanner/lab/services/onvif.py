@@ -23,9 +23,9 @@ namespaces, wsse UsernameToken with digest) are what it was tested with.
 
 When the device's web server already owns the ONVIF port (Hikvision, Dahua, Axis serve ONVIF
 on port 80 next to the web UI), the profile sets ``listen: false``: ``start`` then registers the
-endpoint instead of binding, and the http service, for a POST, asks ``mounted(ip, port, path)``
-and hands the body (capped) to ``Endpoint.handle(body, headers)``, which returns
-(status, headers, body).
+endpoint instead of binding, and the http service hands each POST to
+``http_response(local_addr, method, target, body)``, which returns the whole response when an
+endpoint is mounted there (``mounted(ip, port, path)`` / ``Endpoint.handle`` are the parts).
 
 Config (``profile["services"]["onvif"]``):
     port:                     TCP port of the own listener (default 80)
@@ -253,6 +253,30 @@ def mounted(ip: str, port: int, path: str) -> Endpoint | None:
     """The ONVIF endpoint a ``listen: false`` profile mounted at ip:port/path, if any."""
     with _MOUNTS_LOCK:
         return _MOUNTS.get((ip, int(port), path.split("?", 1)[0]))
+
+
+def http_response(local: tuple[str, int], method: str, target: str, body: bytes) -> bytes | None:
+    """Whole HTTP response for a request the device's web server received, or None if no ONVIF
+    endpoint is mounted at ``local`` (the server socket's address) and ``target``.
+
+    For the http service: ``raw = onvif.http_response(sock.getsockname(), method, target, body)``
+    with the request body read up to ``MAX_BODY``; send ``raw`` if it is not None.
+    """
+    ep = mounted(local[0], local[1], target)
+    if ep is None or method != "POST":
+        return None
+    status, headers, payload = ep.handle(body)
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}"]
+    server = ep.config.get("server")
+    if server:
+        lines.append(f"Server: {server}")
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines += [f"Content-Length: {len(payload)}", "Connection: close", "", ""]
+    return "\r\n".join(lines).encode("latin-1") + payload
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large",
+            500: "Internal Server Error"}
 
 
 def _handler_class(ep: Endpoint, server_header: str) -> type[BaseHTTPRequestHandler]:
