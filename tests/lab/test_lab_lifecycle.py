@@ -161,10 +161,10 @@ def test_lab_up_outlives_its_caller_until_lab_down():
         status = {s.lab_id: s for s in lab_status()}
         assert status[lab_id].healthy and status[lab_id].persistent
         dev = status[lab_id].devices[0]
-        reply = subprocess.run(["ip", "netns", "exec", status[lab_id].scanner_ns, "curl", "-s", "-o", "/dev/null",
-                                "-w", "%{http_code}", "--max-time", "5", f"http://{dev.ip}/"],
+        reply = subprocess.run(["ip", "netns", "exec", status[lab_id].scanner_ns, sys.executable, "-c",
+                                f"import urllib.request; print(urllib.request.urlopen('http://{dev.ip}/', timeout=5).status)"],
                                capture_output=True, text=True, timeout=20)
-        assert reply.stdout == "200"
+        assert reply.stdout.strip() == "200", reply.stderr
     finally:
         assert lab_down(lab_id) == [lab_id]
     _gone(lab_id, pids)
