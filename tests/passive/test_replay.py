@@ -52,3 +52,10 @@ def test_clean_capture_reads_to_its_end_without_warnings(exchange):
     assert count == stats.packets > 20 and stats.problem is None and stats.position == stats.size
     run = read_files([path])
     assert run.complete and not run.errors and not run.warnings
+
+
+def test_upnp_description_seen_in_an_http_response_is_parsed(exchange):
+    path, _ = exchange
+    _run, seen = _passive(path)
+    assert ("198.18.254.2", "upnp.manufacturer", "AXIS") in seen
+    assert ("198.18.254.2", "upnp.model_name", "AXIS M1014") in seen

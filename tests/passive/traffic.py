@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tests.netns import NetPair, run_in, start_in
 from tests.probes import servers
+from tests.probes.test_ssdp import AXIS_DESCRIPTION, AXIS_MSEARCH
 
 AXIS_HTTP_SERVER = "Linux/4.9.94-axis5, UPnP/1.0, Portable SDK for UPnP devices/1.6.22"
 DAHUA_RTSP_SERVER = "Dahua Rtsp Server"
@@ -93,6 +94,9 @@ def _clients(ip: str) -> list:
     out = []
     for probe in (HttpProbe(), RtspProbe()):
         out.extend(probe.probe(ctx, Host(ip=ip)).observations)
+    from scanner.probes.http import fetch
+
+    fetch(f"http://{ip}/rootdesc1.xml", 2.0, 65536)  # as the SSDP probe fetches a LOCATION
     client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     client.check_hostname, client.verify_mode = False, ssl.CERT_NONE
     import socket
@@ -111,6 +115,7 @@ def record_exchange(path: Path) -> list:
         procs = [
             start_in(pair.b, servers.http_server, pair.b_ip, 80, {
                 "/": (200, [("Server", AXIS_HTTP_SERVER), ("Content-Type", "text/html")], TITLE_BODY),
+                "/rootdesc1.xml": (200, [("Content-Type", "text/xml")], AXIS_DESCRIPTION),
             }),
             start_in(pair.b, servers.rtsp_server, pair.b_ip, 554, DAHUA_RTSP_SERVER, servers.DAHUA_REALM_HEADER),
             start_in(pair.b, tls_server, pair.b_ip, 443, cert, key),
@@ -142,3 +147,33 @@ def announce_arp(ns: str, ip: str) -> None:
     """Gratuitous ARP (busybox arping -U): the device announces its own address."""
     subprocess.run(["ip", "netns", "exec", ns, "busybox", "arping", "-U", "-c", "2", "-I", veth_of(ns), ip],
                    capture_output=True, timeout=20)
+
+
+def announce_ssdp(ns: str, ip: str) -> None:
+    """The real Axis M1014 SSDP answer (tests/probes/test_ssdp.py), sent from port 1900 to the
+    SSDP group as devices do when they announce."""
+
+    def send() -> None:
+        import socket
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(ip))
+        sock.bind((ip, 1900))
+        for _ in range(2):
+            sock.sendto(AXIS_MSEARCH + b"\r\n", ("239.255.255.250", 1900))
+            time.sleep(0.2)
+        sock.close()
+
+    run_in(ns, send)
+
+
+def tx_packets(ns: str) -> int:
+    out = subprocess.run(["ip", "-n", ns, "-s", "-j", "link", "show", "dev", veth_of(ns)], capture_output=True, text=True, check=True).stdout
+    return int(json.loads(out)[0]["stats64"]["tx"]["packets"])
+
+
+def quiet_ipv6(ns: str) -> None:
+    """Stop the kernel's own IPv6 chatter (router solicitations, MLD reports) on the link."""
+    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"], check=True, capture_output=True)
+    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", f"net.ipv6.conf.{veth_of(ns)}.disable_ipv6=1"], check=True, capture_output=True)
