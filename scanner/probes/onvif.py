@@ -180,7 +180,7 @@ def build_request(operation: str, url: str, credential=None, clock_offset: dt.ti
 def device_service_urls(ctx: ProbeContext, host: Host) -> list[str]:
     """In-scope XAddrs remembered for this host, then /onvif/device_service on open web ports."""
     urls: list[str] = []
-    for url in sorted(getattr(ctx, "wsd_xaddrs", {}).get(host.ip, ())):
+    for url in sorted(ctx.wsd_xaddrs.get(host.ip, ())):
         parts = urlsplit(url)
         try:
             ipaddress.IPv4Address(parts.hostname or "")
@@ -199,10 +199,9 @@ def device_service_urls(ctx: ProbeContext, host: Host) -> list[str]:
 
 def remember_xaddrs(ctx: ProbeContext, observations: list[Observation]) -> None:
     """Keep the XAddrs WS-Discovery saw on the context so the ONVIF probe can use them."""
-    store = ctx.__dict__.setdefault("wsd_xaddrs", {})
     for o in observations:
         if o.field == "wsd.xaddr":
-            store.setdefault(o.ip, set()).add(o.value)
+            ctx.wsd_xaddrs.setdefault(o.ip, set()).add(o.value)
 
 
 class OnvifProbe(HostProbe):
