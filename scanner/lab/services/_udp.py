@@ -27,6 +27,11 @@ from scanner.lab.services.base import DeviceContext
 
 log = logging.getLogger(__name__)
 
+# Linux's IP_MULTICAST_ALL (not exported by Python's socket module): 0 = a socket hears a group
+# only on the interfaces it joined it on. The default (1) hands every socket bound to the port a
+# copy of the group's traffic from every interface, one per device in a many-device namespace.
+IP_MULTICAST_ALL = getattr(socket, "IP_MULTICAST_ALL", 49)
+
 MAX_DATAGRAM = 16 * 1024  # no discovery request a real client sends comes near this
 POLL_SECONDS = 0.3
 
@@ -92,6 +97,7 @@ class UdpResponder:
         self._socks = [self.unicast]
         if group:
             member = _udp_socket(device)
+            member.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
             member.bind((group, port))
             mreq = struct.pack("4s4s", socket.inet_aton(group), socket.inet_aton(device.ip))
             member.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)

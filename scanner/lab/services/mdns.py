@@ -25,7 +25,7 @@ from typing import Any
 
 from zeroconf import IPVersion, ServiceInfo, Zeroconf
 
-from scanner.lab.services._udp import fill
+from scanner.lab.services._udp import IP_MULTICAST_ALL, fill
 from scanner.lab.services.base import DeviceContext
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class MdnsService:
     def __init__(self, device: DeviceContext, config: dict[str, Any]) -> None:
         self.infos = service_infos(device, config)
         self.zeroconf = Zeroconf(interfaces=[device.ip], ip_version=IPVersion.V4Only)
+        _hear_own_interface_only(self.zeroconf)
         self.registered = threading.Event()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._register, name="lab-mdns", daemon=True)
@@ -78,6 +79,20 @@ class MdnsService:
         except Exception:
             log.debug("mdns: unregister failed", exc_info=True)
         self.zeroconf.close()
+
+
+def _hear_own_interface_only(zc: Zeroconf) -> None:
+    """Many devices in one namespace (``ScaleLab``) each bind 0.0.0.0:5353; without this each
+    listen socket would also get the queries arriving on every other device's interface."""
+    engine = getattr(zc, "engine", None)  # python-zeroconf offers no public handle on its sockets
+    socks = [getattr(r, "sock", None) for r in getattr(engine, "readers", [])]
+    socks.append(getattr(engine, "_listen_socket", None))
+    for sock in socks:
+        if sock is not None and hasattr(sock, "setsockopt"):
+            try:
+                sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
+            except OSError:
+                log.debug("mdns: IP_MULTICAST_ALL not set", exc_info=True)
 
 
 def start(device: DeviceContext, config: dict[str, Any]) -> MdnsService:
