@@ -17,8 +17,11 @@ Per device, the kernel must behave as a separate host would:
 - ARP: ``arp_ignore=1`` (answer a who-has only on the interface holding the address, with that
   interface's MAC) and ``arp_announce=2`` (ask with the address of the outgoing interface).
 - Routing: addresses are added without a prefix route; each device has its own routing table
-  (the subnet and multicast on its macvlan) chosen by a source-address rule, so every answer
-  leaves from the device's own interface with its own MAC. ``rp_filter=0``.
+  (the subnet and multicast on its macvlan, source its address) chosen by a rule on the source
+  address and one on the outgoing interface (sockets tied to it with ``SO_BINDTODEVICE``), so
+  every answer leaves from the device's own interface with its own MAC. ``rp_filter=0``.
+- ICMP: ``icmp_ratelimit=0``; a closed UDP port answers "port unreachable" as a host of its own
+  would, instead of 250 devices sharing one kernel's per-destination budget of about one a second.
 - Multicast: each discovery responder joins its group on its own address; the lab's UDP and
   mDNS responders set ``IP_MULTICAST_ALL=0`` so a socket hears a group only on the interface it
   joined (otherwise every socket would get one copy per macvlan).
@@ -47,12 +50,13 @@ from .state import NS_PREFIX, LabDevice, check_lab_id, log_dir, write_state
 
 PER_PROCESS = 25
 SCALE_READY_TIMEOUT = 180.0
-_TABLE_BASE = 1000  # routing table and rule priority of device i: 1000 + i
+_TABLE_BASE = 1000  # device i: routing table 1000 + i, rule priorities 1000 + 2i and 1000 + 2i + 1
 _KERNEL_SYSCTLS = (
     "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.default.arp_ignore=1",
     "net.ipv4.conf.all.arp_announce=2", "net.ipv4.conf.default.arp_announce=2",
     "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0",
     "net.ipv4.igmp_max_memberships=1024",
+    "net.ipv4.icmp_ratelimit=0",  # one kernel answers for all: no shared ICMP budget across devices
 )
 
 
@@ -172,7 +176,8 @@ class ScaleLab(Lab):
                 f"link set {v} up",
                 f"route add {self.subnet} dev {v} src {dev.ip} table {table}",
                 f"route add {MULTICAST} dev {v} table {table}",
-                f"rule add from {dev.ip} lookup {table} pref {table}",
+                f"rule add from {dev.ip} lookup {table} pref {_TABLE_BASE + 2 * i}",
+                f"rule add oif {v} lookup {table} pref {_TABLE_BASE + 2 * i + 1}",
             ]
         first = self.interface_of(0)  # for sockets bound to no address (none of the responders)
         cmds += [f"route add {self.subnet} dev {first}", f"route add {MULTICAST} dev {first}"]

@@ -2,7 +2,8 @@
 
 Each device answers ARP alone and with its own MAC, its TCP answers leave from its own MAC, its
 services answer on its own address as its profile says, a multicast discovery probe reaches
-each device exactly once, and the lab goes away on exit and on an exception."""
+each device exactly once, an mDNS answer comes from the advertising device's own address, and
+the lab goes away on exit and on an exception."""
 
 from __future__ import annotations
 
@@ -134,6 +135,38 @@ def test_a_multicast_ws_discovery_probe_reaches_each_device_exactly_once(lab):
         print(json.dumps(senders))
     """ % (lab.scanner_ip, lab.scanner_ip), timeout=30)
     assert Counter(json.loads(out)) == Counter({ip: 1 for ip in expected})
+
+
+@pytest.mark.lab
+@needs_lab
+def test_an_mdns_legacy_unicast_query_is_answered_by_each_advertising_device_from_its_own_address(lab):
+    advertisers = [d for d in lab.devices if "mdns" in load_profile(d.profile_name)["services"]]
+    assert len(advertisers) >= 2
+    types = sorted({str(e["type"]).rstrip(".") + "." for d in advertisers
+                    for e in load_profile(d.profile_name)["services"]["mdns"]["services"]})
+    out = in_scanner(lab, """
+        import json, socket, struct, time
+        types = %r
+        query = struct.pack("!6H", 0, 0, len(types), 0, 0, 0) + b"".join(
+            b"".join(bytes([len(label)]) + label.encode() for label in t.rstrip(".").split(".")) + b"\\0"
+            + struct.pack("!2H", 12, 1) for t in types)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(%r))
+        s.bind((%r, 0))
+        s.sendto(query, ("224.0.0.251", 5353))
+        s.settimeout(0.2)
+        senders, end = set(), time.monotonic() + 3
+        while time.monotonic() < end:
+            try:
+                data, addr = s.recvfrom(65536)
+            except socket.timeout:
+                continue
+            if len(data) > 12 and data[2] & 0x80 and struct.unpack("!H", data[6:8])[0] > 0:
+                senders.add(addr[0])
+        print(json.dumps(sorted(senders)))
+    """ % (types, lab.scanner_ip, lab.scanner_ip), timeout=30)
+    assert set(json.loads(out)) == {d.ip for d in advertisers}
 
 
 @pytest.mark.lab

@@ -55,7 +55,7 @@ class MdnsService:
     def __init__(self, device: DeviceContext, config: dict[str, Any]) -> None:
         self.infos = service_infos(device, config)
         self.zeroconf = Zeroconf(interfaces=[device.ip], ip_version=IPVersion.V4Only)
-        _hear_own_interface_only(self.zeroconf)
+        _hear_own_interface_only(self.zeroconf, device.iface)
         self.registered = threading.Event()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._register, name="lab-mdns", daemon=True)
@@ -81,18 +81,23 @@ class MdnsService:
         self.zeroconf.close()
 
 
-def _hear_own_interface_only(zc: Zeroconf) -> None:
-    """Many devices in one namespace (``ScaleLab``) each bind 0.0.0.0:5353; without this each
-    listen socket would also get the queries arriving on every other device's interface."""
+def _hear_own_interface_only(zc: Zeroconf, iface: str) -> None:
+    """Make zeroconf's sockets those of a host with this one interface. Many devices share one
+    namespace in ``ScaleLab``, each with a listen socket on 0.0.0.0:5353: ``IP_MULTICAST_ALL=0``
+    keeps each from hearing the queries that arrive on the other devices' interfaces, and
+    ``SO_BINDTODEVICE`` makes a legacy-unicast answer (sent from that wildcard socket) leave
+    from this device's interface and address, not from whichever the routing table picks."""
     engine = getattr(zc, "engine", None)  # python-zeroconf offers no public handle on its sockets
     socks = [getattr(r, "sock", None) for r in getattr(engine, "readers", [])]
     socks.append(getattr(engine, "_listen_socket", None))
     for sock in socks:
-        if sock is not None and hasattr(sock, "setsockopt"):
-            try:
-                sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
-            except OSError:
-                log.debug("mdns: IP_MULTICAST_ALL not set", exc_info=True)
+        if sock is None or not hasattr(sock, "setsockopt"):
+            continue
+        try:
+            sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
+        except OSError:
+            log.warning("mdns: cannot tie the sockets to %s", iface, exc_info=True)
 
 
 def start(device: DeviceContext, config: dict[str, Any]) -> MdnsService:
