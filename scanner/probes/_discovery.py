@@ -19,6 +19,10 @@ from . import _udp
 from ._parsing import MalformedReply, norm_mac
 from .base import Probe, ProbeContext
 
+# A host asked by unicast answers at once (only multicast answers are delayed, up to 500 ms in
+# WS-Discovery); after its first datagram we wait this long for the rest, not the whole timeout.
+UNICAST_SETTLE = 0.5
+
 Parser = Callable[[bytes, str], list[Observation]]
 Sends = Callable[[LocalAddress], list[tuple[bytes, tuple[str, int]]]]
 
@@ -146,12 +150,14 @@ def unicast_ask(
         return out
     try:
         sock = _udp.open_socket()
+        sock.connect((ip, port))  # so an ICMP port unreachable reaches us and ends the wait
     except OSError as exc:
         out.attempts.append(probe.attempt(ip, AttemptStatus.ERROR, f"cannot open socket: {exc.strerror}", started))
         return out
     try:
         ctx.wait_turn(len(payloads) * (retries + 1))
-        collected = _udp.exchange(sock, [(p, (ip, port)) for p in payloads], timeout=ctx.timeout, retries=retries)
+        collected = _udp.exchange(sock, [(p, (ip, port)) for p in payloads], timeout=ctx.timeout, retries=retries,
+                                  settle=min(UNICAST_SETTLE, ctx.timeout))
     finally:
         sock.close()
     # Only the host asked may answer a unicast question.
@@ -161,6 +167,7 @@ def unicast_ask(
     if out.observations:
         out.attempts.append(probe.attempt(ip, AttemptStatus.OK, "", started))
     elif not out.attempts:
-        detail = collected.send_errors[0] if collected.send_errors else "no reply"
+        detail = ("port closed (ICMP port unreachable)" if collected.refused
+                  else collected.send_errors[0] if collected.send_errors else "no reply")
         out.attempts.append(probe.attempt(ip, AttemptStatus.NO_REPLY, detail, started))
     return out

@@ -33,6 +33,7 @@ class Collected:
     datagrams: list[Datagram] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)  # source ip -> datagrams over the cap
     send_errors: list[str] = field(default_factory=list)
+    refused: bool = False  # a connected socket got ICMP port unreachable: nothing listens there
 
 
 def open_socket(
@@ -70,9 +71,15 @@ def exchange(
     retries: int = 1,
     max_per_source: int = MAX_PER_SOURCE,
     max_total: int = MAX_TOTAL,
+    settle: float | None = None,
 ) -> Collected:
     """Send every payload to its destination ``retries + 1`` times, spread over ``timeout``
-    seconds, and collect what comes back until the deadline."""
+    seconds, and collect what comes back until the deadline.
+
+    ``settle`` is for one host asked on a connected socket: the window then closes ``settle``
+    seconds after its first answer (time for the rest of a reply split across datagrams), or at
+    once when the host reports the port closed (ICMP port unreachable); a silent host still
+    gets the whole ``timeout``."""
     got = Collected()
     per_source: Counter = Counter()
     start = time.monotonic()
@@ -86,9 +93,11 @@ def exchange(
             for payload, dest in sends:
                 try:
                     sock.sendto(payload, dest)
+                except ConnectionRefusedError:
+                    got.refused = True  # an ICMP port unreachable from an earlier send
                 except OSError as exc:
                     got.send_errors.append(f"{dest[0]}:{dest[1]}: {exc.strerror or exc}")
-        if now >= deadline:
+        if now >= deadline or (settle is not None and got.refused and not got.datagrams):
             break
         wait = min(deadline, send_at[0] if send_at else deadline) - now
         readable, _, _ = select.select([sock], [], [], max(wait, 0.0))
@@ -99,6 +108,9 @@ def exchange(
                 data, (ip, port) = sock.recvfrom(MAX_DATAGRAM)
             except (BlockingIOError, InterruptedError):
                 break
+            except ConnectionRefusedError:
+                got.refused = True  # ICMP port unreachable, surfaced on a connected socket
+                break
             except OSError:
                 break  # e.g. ICMP port unreachable surfaced on a later recv: not a reply
             if per_source[ip] >= max_per_source or len(got.datagrams) >= max_total:
@@ -106,4 +118,6 @@ def exchange(
                 continue
             per_source[ip] += 1
             got.datagrams.append(Datagram(ip=ip, port=port, data=data))
+            if settle is not None and len(got.datagrams) == 1:
+                deadline = min(deadline, time.monotonic() + settle)
     return got

@@ -74,7 +74,7 @@ class ArpProbe(DiscoveryProbe):
                 answered, _ = srp(
                     [Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(pdst=ip) for ip in ips],
                     iface=iface,
-                    timeout=ctx.timeout,
+                    timeout=max(ctx.timeout / 2, 0.5),  # two rounds share the window, as the UDP probes' retries do
                     inter=1.0 / ctx.limiter.rate if ctx.limiter else 0.0005,
                     retry=1,
                     verbose=False,
