@@ -7,14 +7,18 @@ identification, engine or fingerprints. Public API::
         lab.run(["curl", "-sI", f"http://{lab.devices[0].ip}/"])
 
     state = lab_up(["dahua-ipc-hdw2431t-as-s2"]); ...; lab_down(state.lab_id)
+
+    with ScaleLab(250) as lab:  # many devices, macvlans in one namespace (scale.py)
+        ...
 """
 
 from .catalog import ProfileInfo, list_profiles, load_profile, profile_names
 from .lab import Lab
 from .manage import lab_down, lab_status, lab_up
+from .scale import ScaleLab
 from .state import LabDevice, LabState
 
 __all__ = [
-    "Lab", "LabDevice", "LabState", "ProfileInfo",
+    "Lab", "ScaleLab", "LabDevice", "LabState", "ProfileInfo",
     "lab_up", "lab_down", "lab_status", "list_profiles", "load_profile", "profile_names",
 ]
