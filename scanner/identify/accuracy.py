@@ -9,7 +9,8 @@ Two sets of cases are scored the same way:
   offline, as ``cctv-scan identify`` would.
 
 Scoring rules. *Identified*: the scanner named a value. *Right*: the value named equals the
-expected one, where "nothing" is right when nothing is expected. An expectation without a
+expected one, where "nothing" is right when nothing is expected. *Right when identified*: of the
+values named, the share that are the expected one. An expectation without a
 brand (``vendor: null``) expects the maker as the brand, because an identity presents a device
 that shows no brand as its maker. *Wrongly restricted*: the verdict is ``restricted`` while the
 expected identity is not one the policy covers (for the lab, while the profile expects another
@@ -55,6 +56,7 @@ class Case:
 class FieldScore:
     identified: int
     right: int
+    identified_right: int = 0  # named a value, and the right one
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +84,12 @@ def score(cases: Sequence[Case]) -> Score:
         vendor=FieldScore(
             identified=sum(c.got_vendor is not None for c in cases),
             right=sum(c.got_vendor == c.expected_vendor for c in cases),
+            identified_right=sum(c.got_vendor is not None and c.got_vendor == c.expected_vendor for c in cases),
         ),
         platform_vendor=FieldScore(
             identified=sum(c.got_platform is not None for c in cases),
             right=sum(c.got_platform == c.expected_platform for c in cases),
+            identified_right=sum(c.got_platform is not None and c.got_platform == c.expected_platform for c in cases),
         ),
         wrongly_restricted=sum(c.restricted_is_wrong for c in restricted),
         non_prc_cases=sum(c.non_prc_maker for c in cases),
@@ -168,13 +172,14 @@ def _share(n: int, total: int) -> str:
 def render_table(rows: Sequence[tuple[str, Score]]) -> str:
     """A Markdown table, one row per (case set, field)."""
     lines = [
-        "| cases | field | identified | right | wrongly restricted | restricted, non-PRC maker |",
-        "|---|---|---|---|---|---|",
+        "| cases | field | identified | right | right when identified | wrongly restricted | restricted, non-PRC maker |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, s in rows:
         for field, fs in (("vendor", s.vendor), ("platform_vendor", s.platform_vendor)):
             lines.append(
                 f"| {label} ({s.cases}) | {field} | {_share(fs.identified, s.cases)} | {_share(fs.right, s.cases)} "
+                f"| {_share(fs.identified_right, fs.identified)} "
                 f"| {_share(s.wrongly_restricted, s.cases)} | {s.non_prc_restricted} of {s.non_prc_cases} |"
             )
     return "\n".join(lines)

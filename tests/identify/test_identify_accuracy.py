@@ -49,7 +49,7 @@ def test_an_expectation_without_a_brand_expects_the_maker_as_brand() -> None:
     (case,) = corpus_cases([_entry("http.realm", "IP Camera(76475)", None, "Hikvision")], DB, load_policy("uk-sensitive-sites", DB))
     assert (case.expected_vendor, case.got_vendor, case.got_platform) == ("Hikvision", "Hikvision", "Hikvision")
     s = score([case])
-    assert (s.vendor.right, s.platform_vendor.right, s.wrongly_restricted) == (1, 1, 0)
+    assert (s.vendor.right, s.platform_vendor.right, s.platform_vendor.identified_right, s.wrongly_restricted) == (1, 1, 1, 0)
 
 
 def test_a_restricted_verdict_against_a_non_prc_expectation_is_counted() -> None:
@@ -58,7 +58,7 @@ def test_a_restricted_verdict_against_a_non_prc_expectation_is_counted() -> None
     s = score([case])
     assert case.classification == "restricted"
     assert (s.non_prc_cases, s.non_prc_restricted, s.wrongly_restricted) == (1, 1, 1)
-    assert (s.vendor.identified, s.vendor.right) == (1, 0)
+    assert (s.vendor.identified, s.vendor.right, s.vendor.identified_right) == (1, 0, 0)
     assert s.wrong and "expected Axis/Axis, got Hikvision/Hikvision" in s.wrong[0]
 
 
@@ -68,7 +68,7 @@ def test_nothing_identified_is_right_only_when_nothing_was_expected() -> None:
     none_expected, maker_expected = corpus_cases(
         [_entry("http.server", "Boa/0.94.14rc18-ipcam", None, None), _entry("http.server", "Boa/0.94.14rc18-ipcam", None, "Dahua")], DB, pol
     )
-    assert score([none_expected]).platform_vendor == FieldScore(identified=0, right=1)
+    assert score([none_expected]).platform_vendor == FieldScore(identified=0, right=1, identified_right=0)
     assert score([maker_expected]).platform_vendor.right == 0
 
 
