@@ -141,7 +141,11 @@ def _check_sqlite_file(path: Path) -> None:
     if head != SQLITE_MAGIC:
         raise ForeignDatabaseError(f"{path} is not a cctv-scan inventory (not an SQLite database); left untouched")
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        # With no -wal beside it, open immutable: a WAL-mode file opened merely read-only would
+        # still get -wal/-shm files created next to it.
+        live = path.with_name(path.name + "-wal").exists()
+        mode = "mode=ro" if live else "mode=ro&immutable=1"
+        with closing(sqlite3.connect(f"file:{path}?{mode}", uri=True)) as conn:
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
             version = None
             if VERSION_TABLE in tables:
