@@ -113,3 +113,26 @@ def test_inventory_path_defaults_under_the_data_dir_and_never_shows_a_password(t
     assert out.stdout.strip() == str(tmp_path / "d" / "inventory.sqlite")
     out = cli("inventory", "path", "--db", "postgresql://cctv:hunter2@db.example:5432/inv")
     assert "hunter2" not in out.stdout and "db.example:5432/inv" in out.stdout
+
+
+def test_report_from_the_inventory_in_every_format_carries_status_and_evidence(inventory_db: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from scanner.models import Evidence
+
+    ev = (Evidence(probe="http", field="http.server", value="=cmd|' /C calc'!A0", fingerprint="fp-x"),)
+    one = write(tmp_path, "one.json", scan(device("198.18.0.10", "02:00:00:00:00:0a", verdict=R, evidence=ev),
+                                           device("198.18.0.11", "02:00:00:00:00:0b")))
+    assert cli("record", one, "--db", inventory_db, "--site", "hq").returncode == 12
+    for fmt in ("csv", "xlsx", "json", "html"):
+        out = tmp_path / f"r.{fmt}"
+        done = cli("report", "--format", fmt, "--output", str(out), "--db", inventory_db, "--status", "flagged")
+        assert done.returncode == 0 and "wrote 1 devices" in done.stdout, done.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    (only,) = data["devices"]
+    assert only["status"] == "flagged" and only["evidence"][0]["fingerprint"] == "fp-x" and only["reasons"]
+    assert load_workbook(tmp_path / "r.xlsx")["Devices"].cell(row=2, column=3).value == "198.18.0.10"
+    assert "fp-x" in (tmp_path / "r.html").read_text()
+    from_file = cli("report", "--format", "csv", "--output", str(tmp_path / "f.csv"), "--from-json", one)
+    assert from_file.returncode == 0 and (tmp_path / "f.csv").read_text().count("\n") == 3
+    assert cli("report", "--format", "pdf", "--output", str(tmp_path / "x"), "--db", inventory_db).returncode == 2
