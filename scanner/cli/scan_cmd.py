@@ -1,1 +1,176 @@
-"""``cctv-scan scan`` and ``cctv-scan demo``."""
+"""``cctv-scan scan`` and ``cctv-scan demo``: parse options, call the engine, render."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from ..engine import ScanConfig, ScanObserver, run_scan
+from ..errors import CctvScanError
+from ..models import ScanDocument
+from ..report import dump, load
+from ..report.table import render
+from .app import app
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+class ProgressObserver(ScanObserver):
+    """Draws the engine's phases as a rich progress bar on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: int | None = None
+
+    def phase(self, name: str, total: int | None) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[self.task].total or 1, total=self.progress.tasks[self.task].total or 1)
+        self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, count: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, count)
+
+    def note(self, message: str) -> None:
+        self.progress.console.print(f"[dim]{message}[/]")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  sudo cctv-scan scan 10.20.0.0/24\n\n"
+        "  sudo cctv-scan scan 10.20.0.0/24 10.21.0.0/24 --exclude 10.20.0.1 --json scan.json\n\n"
+        "  sudo cctv-scan scan 192.168.1.0/24 --policy us-ndaa --timeout 3\n\n"
+        "What it sends: ARP who-has to each in-scope address, TCP connections to the camera "
+        "ports, read-only HTTP GETs and RTSP OPTIONS/DESCRIBE without credentials. It never "
+        "guesses a password, never writes to a device, and never sends to an address outside "
+        "the targets. Exit status: 0 done, 2 bad arguments or scope, 1 failure."
+    )
+)
+def scan(
+    targets: Annotated[list[str], typer.Argument(help="CIDRs or addresses to scan, e.g. 10.20.0.0/24.", show_default=False)],
+    exclude: Annotated[list[str], typer.Option("--exclude", "-x", help="CIDR or address never to touch (repeatable).")] = [],
+    interface: Annotated[Optional[str], typer.Option("--interface", "-i", help="Send ARP only on this interface.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1) here.")] = None,
+    policy: Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")] = "uk-sensitive-sites",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for one answer; whole exchanges are capped at twice this.")] = 2.0,
+    concurrency: Annotated[int, typer.Option(help="Hosts probed at once (each host sees one probe at a time).")] = 64,
+    deadline: Annotated[float, typer.Option(help="Seconds the whole scan may take; what is left is recorded as skipped.")] = 600.0,
+    rate: Annotated[float, typer.Option(help="At most this many new packets/connections a second (lower it on fragile networks).")] = 2000.0,
+    probes: Annotated[Optional[str], typer.Option(help="Comma-separated probes to run (default all). See `cctv-scan probes`.")] = None,
+    allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
+    max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+) -> None:
+    """Scan networks for CCTV cameras, NVRs and DVRs, identify their real maker, and classify them.
+
+    Needs root for the ARP sweep; without root it uses the kernel's ARP cache and says so.
+    """
+    config = ScanConfig(
+        targets=targets,
+        excludes=exclude,
+        interface=interface,
+        policy=policy,
+        timeout=timeout,
+        concurrency=concurrency,
+        deadline=deadline,
+        rate=rate,
+        probes=[p.strip() for p in probes.split(",") if p.strip()] if probes else None,
+        allow_public=allow_public,
+        max_addresses=max_addresses,
+    )
+    if os.geteuid() != 0:
+        err.print("[yellow]not running as root:[/] the ARP sweep needs raw sockets; using the kernel ARP cache and TCP probes instead.")
+    try:
+        if quiet:
+            doc = run_scan(config)
+        else:
+            columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=err, transient=True) as progress:
+                doc = run_scan(config, ProgressObserver(progress))
+    except (CctvScanError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    finish(doc, json_out, quiet)
+
+
+def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:
+    if json_out:
+        dump(doc, json_out)
+    if not quiet:
+        render(doc)
+        if json_out:
+            err.print(f"scan document written to {json_out}")
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  sudo cctv-scan demo\n\n"
+        "  sudo cctv-scan demo --json demo.json\n\n"
+        "  sudo cctv-scan demo --profiles hikvision-camera,axis-camera\n\n"
+        "Everything happens inside network namespaces the demo creates (198.18.0.0/24, no route "
+        "out) and removes afterwards; no packet reaches a real network."
+    )
+)
+def demo(
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document here too.")] = None,
+    profiles: Annotated[Optional[str], typer.Option(help="Comma-separated lab profiles (default: all). See `cctv-scan lab profiles`.")] = None,
+    policy: Annotated[str, typer.Option(help="Classification policy.")] = "uk-sensitive-sites",
+) -> None:
+    """Build the lab of emulated cameras, scan it from inside the lab, show the result, tear it down.
+
+    Needs root and iproute2 (`ip netns`).
+    """
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        raise fail("the demo builds network namespaces: run it as root with iproute2 installed", 1)
+    from ..lab import Lab
+
+    chosen = [p.strip() for p in profiles.split(",")] if profiles else None
+    with tempfile.TemporaryDirectory(prefix="cctv-demo-") as tmp:
+        out = Path(tmp) / "scan.json"
+        err.print("building the lab ...")
+        with Lab(chosen) as lab:
+            err.print(f"lab {lab.lab_id}: {len(lab.devices)} devices on {lab.subnet}; scanning from namespace {lab.scanner_ns}")
+            proc = lab.run(
+                [sys.executable, "-m", "scanner", "scan", str(lab.subnet), "--json", str(out), "--quiet",
+                 "--timeout", "1.5", "--policy", policy],
+                env=child_env(),
+            )
+        if proc.returncode != 0 or not out.exists():
+            raise fail(f"the scan inside the lab failed (exit {proc.returncode})", 1)
+        doc = load(out)
+        render(doc)
+        if json_out:
+            dump(doc, json_out)
+            err.print(f"scan document written to {json_out}")
+
+
+def child_env() -> dict[str, str]:
+    """Environment for a cctv-scan child process: finds this very package, wherever it is."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+@app.command("probes")
+def list_probes() -> None:
+    """List the probes a scan can run (names for --probes)."""
+    from ..probes import ALL_PROBES
+
+    for p in ALL_PROBES:
+        typer.echo(f"{p.name:<12} {'(root) ' if p.needs_root else ''}{p.description}")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..models import AttemptStatus, Host, ProbeAttempt, ProbeOutput
+from ..ratelimit import RateLimiter
 from ..scope import Scope
 
 # Limits on what any device may make us read. Cameras are untrusted.
@@ -40,7 +41,18 @@ class ProbeContext:
     is_root: bool = field(default_factory=lambda: os.geteuid() == 0)
     open_ports: dict[str, set[int]] = field(default_factory=dict)  # filled by the port probe
     credentials: object | None = None  # scanner.credentials.Credentials when the user gave some
+    http_marker_paths: tuple[str, ...] = ()  # read-only GET paths named by fingerprints/http_marker.yaml
     log: Callable[[str], None] = lambda message: None
+    limiter: RateLimiter | None = None  # shared pace for new packets/connections across the scan
+
+    def pace(self, count: int = 1) -> float:
+        """Seconds to wait before sending ``count`` packets or opening that many connections."""
+        return self.limiter.reserve(count) if self.limiter else 0.0
+
+    def wait_turn(self, count: int = 1) -> None:
+        delay = self.pace(count)
+        if delay > 0:
+            time.sleep(delay)
 
 
 class Probe(ABC):

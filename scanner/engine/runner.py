@@ -1,0 +1,254 @@
+"""Run the probes: discovery first, then every live host's probes, under one deadline.
+
+- Discovery probes (ARP sweep, multicast discovery) run side by side; their hosts are the
+  live set. If they found nothing (another subnet, no root), every in-scope address is tried
+  with the port probe, up to ``sweep_limit`` addresses.
+- Each host's probes run one after another (one conversation at a time with a fragile
+  device), hosts in parallel up to ``concurrency``.
+- A global deadline bounds the scan: what has not finished by then is recorded as skipped,
+  and everything gathered so far is kept.
+- A probe that raises is a bug on our side: recorded as an ``error`` attempt, never fatal.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from .. import __version__
+from ..models import AttemptStatus, Host, ProbeAttempt, ProbeOutput, ScanDocument, ScanInfo
+from ..probes import ALL_PROBES
+from ..ratelimit import RateLimiter
+from ..probes.base import DiscoveryProbe, HostProbe, Probe, ProbeContext
+from ..scope import DEFAULT_MAX_ADDRESSES, Scope, parse_scope
+
+
+@dataclass
+class ScanConfig:
+    targets: Sequence[str] = ()
+    excludes: Sequence[str] = ()
+    interface: str | None = None
+    allow_public: bool = False
+    max_addresses: int = DEFAULT_MAX_ADDRESSES
+    timeout: float = 2.0
+    concurrency: int = 64
+    deadline: float = 600.0
+    probes: Sequence[str] | None = None  # names to run; None means all
+    skip_probes: Sequence[str] = ()
+    policy: str = "uk-sensitive-sites"
+    credentials: object | None = None
+    rate: float = 2000.0  # new packets/connections a second across the whole scan
+    sweep_limit: int = 4096  # addresses port-probed when discovery finds nobody
+    scope: Scope | None = None  # a prepared scope instead of targets
+
+
+class ScanObserver:
+    """Callbacks the engine calls as it goes (the CLI draws a progress bar with them)."""
+
+    def phase(self, name: str, total: int | None) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+@dataclass
+class Collected:
+    """Everything the probes returned, before identification."""
+
+    scope: Scope
+    probes: list[str]
+    started: datetime
+    finished: datetime
+    output: ProbeOutput = field(default_factory=ProbeOutput)
+    hosts: list[Host] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    complete: bool = True
+
+
+def _selected(config: ScanConfig) -> list[Probe]:
+    wanted = set(config.probes) if config.probes is not None else None
+    known = {p.name for p in ALL_PROBES}
+    unknown = (wanted or set()) - known | set(config.skip_probes) - known
+    if unknown:
+        raise ValueError(f"unknown probe(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+    return [p() for p in ALL_PROBES if (wanted is None or p.name in wanted) and p.name not in config.skip_probes]
+
+
+def _safe(probe: Probe, call, target: str) -> ProbeOutput:
+    started = time.monotonic()
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - a probe bug must not end the scan
+        out = ProbeOutput()
+        out.attempts.append(
+            ProbeAttempt(probe.name, target, AttemptStatus.ERROR, f"bug in cctv-scan: {type(exc).__name__}: {exc}"[:300],
+                         round(time.monotonic() - started, 3))
+        )
+        return out
+
+
+def _marker_paths() -> tuple[str, ...]:
+    from ..identify import http_marker_paths
+
+    return tuple(http_marker_paths())
+
+
+def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collected:
+    """Run the probes over the scope and return what they saw."""
+    obs = observer or ScanObserver()
+    scope = config.scope or parse_scope(
+        config.targets, config.excludes, allow_public=config.allow_public, max_addresses=config.max_addresses
+    )
+    probes = _selected(config)
+    ctx = ProbeContext(
+        scope=scope,
+        timeout=config.timeout,
+        interface=config.interface,
+        credentials=config.credentials,
+        http_marker_paths=_marker_paths() if any(p.name == "http" for p in probes) else (),
+        log=obs.note,
+        limiter=RateLimiter(config.rate) if config.rate else None,
+    )
+    result = Collected(scope=scope, probes=[p.name for p in probes], started=_now(), finished=_now())
+    deadline = time.monotonic() + config.deadline
+    if not ctx.is_root:
+        needing = [p.name for p in probes if p.needs_root]
+        if needing:
+            result.warnings.append(f"not running as root: {', '.join(needing)} ran in a reduced form (see attempts)")
+
+    discovery = [p for p in probes if isinstance(p, DiscoveryProbe)]
+    host_probes = sorted((p for p in probes if isinstance(p, HostProbe)), key=lambda p: p.stage)
+    pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="cctv-probe")
+    try:
+        obs.phase("discovery", len(discovery))
+        futures = {pool.submit(_safe, p, lambda p=p: p.discover(ctx), ",".join(scope.describe())): p for p in discovery}
+        for out in _drain(futures, deadline, result, obs):
+            result.output.extend(out)
+        hosts = _in_scope(_merge_hosts(result.output.hosts), scope, result)
+        if not hosts and host_probes:
+            addresses = list(scope.addresses())
+            if len(addresses) > config.sweep_limit:
+                result.warnings.append(
+                    f"discovery found no host and the scope has {len(addresses)} addresses (sweep limit {config.sweep_limit}); nothing probed"
+                )
+                addresses = []
+            hosts = [Host(ip=a, source="sweep") for a in addresses]
+        obs.phase("hosts", len(hosts))
+        futures = {pool.submit(_probe_host, ctx, host_probes, h): h for h in hosts}
+        live: list[Host] = []
+        for host, out in _drain_hosts(futures, deadline, result, obs):
+            if host.source != "sweep" or any(o.field == "port.open" for o in out.observations):
+                live.append(host)
+                result.output.extend(out)
+            else:
+                result.output.attempts.extend(a for a in out.attempts if a.failed)
+        result.hosts = _merge_hosts(live + [h for h in result.output.hosts if h.ip in scope and h.source != "sweep"])
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    result.finished = _now()
+    return result
+
+
+def _probe_host(ctx: ProbeContext, probes: list[HostProbe], host: Host) -> ProbeOutput:
+    out = ProbeOutput()
+    for probe in probes:
+        out.extend(_safe(probe, lambda probe=probe: probe.probe(ctx, host), host.ip))
+        if probe.stage == 0 and host.source == "sweep" and not ctx.open_ports.get(host.ip):
+            break  # nothing listening: not a live host
+    return out
+
+
+def _drain(futures: dict[Future, Probe], deadline: float, result: Collected, obs: ScanObserver):
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
+        if not done:
+            break
+        for fut in done:
+            obs.advance()
+            yield fut.result()
+    for fut in pending:
+        fut.cancel()
+        probe = futures[fut]
+        result.complete = False
+        result.output.attempts.append(ProbeAttempt(probe.name, "scope", AttemptStatus.SKIPPED, "scan deadline reached"))
+
+
+def _drain_hosts(futures: dict[Future, Host], deadline: float, result: Collected, obs: ScanObserver):
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
+        if not done:
+            break
+        for fut in done:
+            obs.advance()
+            yield futures[fut], fut.result()
+    if pending:
+        result.complete = False
+        result.warnings.append(f"scan deadline reached: {len(pending)} host(s) not fully probed")
+    for fut in pending:
+        fut.cancel()
+        result.output.attempts.append(ProbeAttempt("engine", futures[fut].ip, AttemptStatus.SKIPPED, "scan deadline reached"))
+
+
+def _in_scope(hosts: list[Host], scope: Scope, result: Collected) -> list[Host]:
+    """Discovery replies can come from anywhere on the link: only in-scope hosts are probed."""
+    outside = [h.ip for h in hosts if h.ip not in scope]
+    if outside:
+        result.warnings.append(f"seen, out of scope (not probed): {', '.join(outside[:20])}" + (" ..." if len(outside) > 20 else ""))
+    return [h for h in hosts if h.ip in scope]
+
+
+def _merge_hosts(hosts: Sequence[Host]) -> list[Host]:
+    merged: dict[str, Host] = {}
+    for h in hosts:
+        prior = merged.get(h.ip)
+        if prior is None or (prior.mac is None and h.mac):
+            merged[h.ip] = h
+    return sorted(merged.values(), key=lambda h: tuple(int(x) for x in h.ip.split(".")))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def attempt_summary(attempts: Sequence[ProbeAttempt]) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter] = {}
+    for a in attempts:
+        counts.setdefault(a.probe, Counter())[a.status.value] += 1
+    return {probe: dict(sorted(c.items())) for probe, c in sorted(counts.items())}
+
+
+def run_scan(config: ScanConfig, observer: ScanObserver | None = None) -> ScanDocument:
+    """Scan, identify and classify: the library's main entry point."""
+    obs = observer or ScanObserver()
+    collected = collect(config, obs)
+    from ..identify import build_devices
+
+    obs.phase("identify", None)
+    devices = build_devices(
+        collected.output.observations, collected.hosts, collected.output.attempts, policy=config.policy
+    )
+    info = ScanInfo(
+        started=collected.started.isoformat(timespec="seconds"),
+        finished=collected.finished.isoformat(timespec="seconds"),
+        scope=collected.scope.describe(),
+        probes=tuple(collected.probes),
+        tool_version=__version__,
+        policy=str(config.policy),
+        mode="active",
+        complete=collected.complete,
+        attempts=attempt_summary(collected.output.attempts),
+        warnings=tuple(collected.warnings),
+    )
+    return ScanDocument(scan=info, devices=tuple(devices))
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0

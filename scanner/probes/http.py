@@ -1,0 +1,235 @@
+"""HTTP(S) banner probe: Server header, title, auth realm, favicon hash, TLS certificate, and
+the vendor marker paths the fingerprint database names.
+
+Only read-only GETs, no credentials, no cookies kept. Every read is capped in bytes and in
+time: a device that sends 50 MB or drips one byte a second costs one capped read and a line in
+the report. Redirects are followed by hand, at most three, and only to in-scope addresses.
+
+Written on the standard library's ``http.client`` rather than requests: requests has no
+overall deadline (its read timeout restarts with every byte), so a device dripping its headers
+could hold a worker for hours. Here a watchdog shuts the socket at the deadline, and the
+certificate is read from the same TLS connection as the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import http.client
+import threading
+from cryptography import x509
+
+from ..models import AttemptStatus, Host, Observation, ProbeOutput
+from .base import HostProbe, ProbeContext
+from .ports import ports_for
+
+USER_AGENT = "cctv-scan/0.1 (+inventory scan; read-only)"
+MAX_REDIRECTS = 3
+BODY_OBSERVED = 8 * 1024
+MARKER_OBSERVED = 2 * 1024
+TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+REALM_RE = re.compile(r'realm\s*=\s*"([^"]{0,512})"', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool
+    certificate: bytes | None = None
+
+
+def extract_title(body: bytes) -> str | None:
+    m = TITLE_RE.search(body)
+    if not m:
+        return None
+    text = m.group(1).decode("utf-8", "replace")
+    return " ".join(html.unescape(text).split())[:256] or None
+
+
+def extract_realms(header: str) -> list[str]:
+    return REALM_RE.findall(header or "")
+
+
+def certificate_names(der: bytes) -> tuple[str, str]:
+    cert = x509.load_der_x509_certificate(der)
+    return cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+
+
+def parse_response(ip: str, port: int, fetched: Fetched, *, marker_path: str | None = None) -> list[Observation]:
+    """Observations from one HTTP response (pure: no network)."""
+    obs: list[Observation] = []
+
+    def add(field: str, value: str | None) -> None:
+        if value:
+            obs.append(Observation(ip=ip, probe="http", field=field, value=value[:4096], port=port))
+
+    if marker_path is not None:
+        text = fetched.body[:MARKER_OBSERVED].decode("utf-8", "replace")
+        add("http.marker", f"GET {marker_path} {fetched.status}\n\n{text}")
+    else:
+        add("http.server", fetched.headers.get("server"))
+        add("http.title", extract_title(fetched.body))
+        add("http.body", fetched.body[:BODY_OBSERVED].decode("utf-8", "replace").strip() or None)
+    for realm in extract_realms(fetched.headers.get("www-authenticate", "")):
+        add("http.realm", realm)
+    return obs
+
+
+class HttpProbe(HostProbe):
+    name = "http"
+    description = "HTTP(S) banners: Server, title, realm, favicon, TLS certificate, vendor marker paths"
+
+    def probe(self, ctx: ProbeContext, host: Host) -> ProbeOutput:
+        out = ProbeOutput()
+        open_ports = ctx.open_ports.get(host.ip, set())
+        plain, tls = ports_for("http") & open_ports, ports_for("https") & open_ports
+        for port in sorted(plain | tls):
+            self._port(ctx, host.ip, port, "https" if port in tls else "http", out)
+        return out
+
+    def _port(self, ctx: ProbeContext, ip: str, port: int, scheme: str, out: ProbeOutput) -> None:
+        base = f"{scheme}://{ip}:{port}"
+        fetched = self._get(ctx, base + "/", out, follow=True)
+        if fetched is None:
+            return
+        if fetched.certificate:
+            self._certificate(ip, port, fetched.certificate, out)
+        server_seen = fetched.headers.get("server")
+        out.observations.extend(parse_response(ip, port, fetched))
+        favicon = self._get(ctx, base + "/favicon.ico", out, quiet=True)
+        if favicon and favicon.status == 200 and favicon.body and not favicon.truncated:
+            digest = hashlib.md5(favicon.body).hexdigest()
+            out.observations.append(Observation(ip=ip, probe=self.name, field="http.favicon", value=digest, port=port))
+        for path in ctx.http_marker_paths:
+            marker = self._get(ctx, base + path, out, quiet=True)
+            if marker is None or marker.status == 404:
+                continue
+            out.observations.extend(parse_response(ip, port, marker, marker_path=path))
+            if not server_seen and marker.headers.get("server"):
+                server_seen = marker.headers["server"]
+                out.observations.append(Observation(ip=ip, probe=self.name, field="http.server", value=server_seen[:4096], port=port))
+
+    def _get(self, ctx: ProbeContext, url: str, out: ProbeOutput, *, follow: bool = False, quiet: bool = False) -> Fetched | None:
+        started = time.monotonic()
+        for _hop in range(MAX_REDIRECTS + 1):
+            if (urlsplit(url).hostname or "") not in ctx.scope:
+                out.attempts.append(self.attempt(url, AttemptStatus.SKIPPED, "redirect leaves the scope; not followed", started))
+                return None
+            ctx.wait_turn()
+            try:
+                fetched = fetch(url, ctx.timeout, ctx.max_body_bytes)
+            except ConnectionRefusedError:
+                status, detail = AttemptStatus.REFUSED, "connection refused"
+            except (TimeoutError, socket.timeout) as exc:
+                status, detail = AttemptStatus.TIMEOUT, _short(exc) or f"no answer within {ctx.timeout}s"
+            except ssl.SSLError as exc:
+                status, detail = AttemptStatus.MALFORMED, f"TLS failure: {_short(exc)}"
+            except (http.client.HTTPException, ValueError, UnicodeError) as exc:
+                status, detail = AttemptStatus.MALFORMED, f"not valid HTTP: {type(exc).__name__} {_short(exc)}"
+            except OSError as exc:
+                status, detail = AttemptStatus.UNREACHABLE, _short(exc)
+            else:
+                location = fetched.headers.get("location")
+                if follow and location and 300 <= fetched.status < 400:
+                    url = urljoin(url, location)
+                    continue
+                if fetched.truncated:
+                    detail = f"body over {ctx.max_body_bytes} bytes; first part kept"
+                    out.attempts.append(self.attempt(url, AttemptStatus.TOO_LARGE, detail, started))
+                elif not quiet:
+                    out.attempts.append(self.attempt(url, AttemptStatus.OK, f"HTTP {fetched.status}", started))
+                return fetched
+            if not (quiet and status is AttemptStatus.REFUSED):
+                out.attempts.append(self.attempt(url, status, detail, started))
+            return None
+        out.attempts.append(self.attempt(url, AttemptStatus.MALFORMED, "too many redirects", started))
+        return None
+
+    def _certificate(self, ip: str, port: int, der: bytes, out: ProbeOutput) -> None:
+        try:
+            subject, issuer = certificate_names(der)
+        except ValueError as exc:
+            out.attempts.append(self.attempt(f"{ip}:{port}", AttemptStatus.MALFORMED, f"TLS certificate: {_short(exc)}"))
+            return
+        for field, value in (("tls.subject", subject), ("tls.issuer", issuer)):
+            if value:
+                out.observations.append(Observation(ip=ip, probe=self.name, field=field, value=value[:1024], port=port))
+
+
+def _tls_context() -> ssl.SSLContext:
+    # We identify devices, we do not trust them: accept any certificate, send no client cert.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1  # old cameras speak old TLS
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    return context
+
+
+def fetch(url: str, timeout: float, cap: int) -> Fetched:
+    """One GET with a hard deadline of twice ``timeout`` for the whole exchange."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    if parts.scheme == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=timeout, context=_tls_context())
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    fired = threading.Event()
+
+    def watchdog() -> None:
+        fired.set()
+        if conn.sock is not None:
+            try:
+                conn.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    timer = threading.Timer(timeout * 2, watchdog)
+    timer.daemon = True
+    try:
+        conn.connect()
+        timer.start()
+        certificate = conn.sock.getpeercert(binary_form=True) if isinstance(conn.sock, ssl.SSLSocket) else None
+        conn.putrequest("GET", parts.path or "/", skip_accept_encoding=True)
+        conn.putheader("User-Agent", USER_AGENT)
+        conn.putheader("Accept", "*/*")
+        conn.putheader("Accept-Encoding", "identity")
+        conn.putheader("Connection", "close")
+        conn.endheaders()
+        resp = conn.getresponse()
+        chunks, size, truncated = [], 0, False
+        while True:
+            chunk = resp.read1(16384)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= cap:
+                truncated = True
+                break
+        if fired.is_set() and not truncated:
+            raise TimeoutError(f"answer still incomplete after {timeout * 2:.1f}s")
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+        return Fetched(url, resp.status, headers, b"".join(chunks)[:cap], truncated, certificate)
+    except (OSError, http.client.HTTPException):
+        if fired.is_set():
+            raise TimeoutError(f"no complete answer within {timeout * 2:.1f}s") from None
+        raise
+    finally:
+        timer.cancel()
+        conn.close()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:197] + "..."

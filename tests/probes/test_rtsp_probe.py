@@ -1,0 +1,73 @@
+"""The RTSP probe: parsing real replies, and talking to a server in a test namespace."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.models import AttemptStatus, Host
+from scanner.probes.base import ProbeContext
+from scanner.probes.rtsp import RtspProbe, RtspReplyError, observations_from, parse_reply
+from scanner.scope import parse_scope
+from tests.netns import run_in, start_in
+from tests.probes import servers
+from tests.probes.test_http_probe import wait_listening
+
+# A Dahua camera's OPTIONS reply (/cam/realmonitor URL), as pasted in a public Go RTSP
+# library's test comment (lal, TestRtspBasicAuth) and several RTSP client sources.
+DAHUA_OPTIONS_REPLY = (
+    b"RTSP/1.0 200 OK\r\nCSeq: 2\r\nServer: Rtsp Server/3.0\r\n"
+    b"Public: OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, SET_PARAMETER, GET_PARAMETER, ANNOUNCE\r\n\r\n"
+)
+
+
+def test_parse_reply_reads_status_and_headers():
+    status, headers = parse_reply(DAHUA_OPTIONS_REPLY)
+    assert status == 200
+    assert headers["server"] == "Rtsp Server/3.0"
+    obs = observations_from("198.18.0.5", 554, headers)
+    assert [(o.field, o.value) for o in obs] == [("rtsp.server", "Rtsp Server/3.0")]
+
+
+@pytest.mark.parametrize("data", [b"", b"HTTP/1.1 200 OK\r\n\r\n", b"\x00\x01\x02", b"RTSP/1.0 abc\r\n\r\n"])
+def test_parse_reply_rejects_what_is_not_rtsp(data):
+    with pytest.raises(RtspReplyError):
+        parse_reply(data)
+
+
+def run_probe(ip: str, port: int, timeout: float = 1.0):
+    ctx = ProbeContext(scope=parse_scope([f"{ip}/32"]), timeout=timeout)
+    ctx.open_ports[ip] = {port}
+    return RtspProbe().probe(ctx, Host(ip=ip))
+
+
+def test_reads_server_and_realm_from_options_and_describe(netpair):
+    proc = start_in(netpair.b, servers.rtsp_server, netpair.b_ip, 554, "Rtsp Server/3.0", servers.DAHUA_REALM_HEADER)
+    try:
+        wait_listening(netpair, 554)
+        out = run_in(netpair.a, run_probe, netpair.b_ip, 554)
+    finally:
+        proc.kill()
+    fields = [(o.field, o.value) for o in out.observations]
+    assert fields == [("rtsp.server", "Rtsp Server/3.0"), ("rtsp.realm", "Login to 4K049EBPAG1D7E7")]
+    assert [a.detail for a in out.attempts] == ["RTSP 200", "RTSP 401"]
+
+
+def test_silent_rtsp_port_is_a_timeout(netpair):
+    proc = start_in(netpair.b, servers.silent_server, netpair.b_ip, 554)
+    try:
+        wait_listening(netpair, 554)
+        out = run_in(netpair.a, run_probe, netpair.b_ip, 554, 0.5)
+    finally:
+        proc.kill()
+    assert out.observations == []
+    assert out.attempts[0].status is AttemptStatus.TIMEOUT
+
+
+def test_garbage_on_rtsp_port_is_malformed(netpair):
+    proc = start_in(netpair.b, servers.garbage_server, netpair.b_ip, 554, b"\xde\xad\xbe\xef\r\n\r\n")
+    try:
+        wait_listening(netpair, 554)
+        out = run_in(netpair.a, run_probe, netpair.b_ip, 554)
+    finally:
+        proc.kill()
+    assert out.attempts[0].status is AttemptStatus.MALFORMED
