@@ -237,7 +237,7 @@ def diff(
         except InventoryError as exc:
             raise _fail(exc) from None
     if as_json:
-        _print_json({k: result[k] for k in ("new", "gone", "moved", "changed")} | {"old_scan": result["old_scan"], "new_scan": result["new_scan"], "site": result["site"]})
+        _print_json({k: result[k] for k in ("new", "gone", "moved", "changed")})  # the shape, nothing more
         return
     typer.echo(f"site {result['site']!r}: scan #{result['old_scan']} -> #{result['new_scan']}")
     for key in ("new", "gone", "moved", "changed"):

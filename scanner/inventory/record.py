@@ -117,6 +117,13 @@ class ScanRun:
 
     def start(self) -> int:
         self.lock.acquire(self.wait)
+        try:
+            return self._begin()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _begin(self) -> int:
         with self.store.session() as s, s.begin():
             site = ensure_site(s, self.site)
             self.site_id = site.id
@@ -131,7 +138,7 @@ class ScanRun:
             s.add(scan)
             s.flush()
             self.scan_id = scan.id
-        return self.scan_id
+        return scan.id
 
     def finish(self, doc: ScanDocument, *, webhook: str | None = None) -> RecordResult:
         assert self.scan_id is not None, "start() first"
