@@ -5,15 +5,28 @@ from __future__ import annotations
 
 from .arp import ArpProbe
 from .base import DiscoveryProbe, HostProbe, Probe, ProbeContext
+from .dhip import DhipProbe
 from .http import HttpProbe
+from .mdns import MdnsProbe
+from .onvif import OnvifProbe
 from .ports import PortProbe
 from .rtsp import RtspProbe
+from .sadp import SadpProbe
+from .ssdp import SsdpProbe
+from .wsdiscovery import WsDiscoveryProbe, WsDiscoveryUnicastProbe
 
 ALL_PROBES: list[type[Probe]] = [
     ArpProbe,
     PortProbe,
     HttpProbe,
     RtspProbe,
+    WsDiscoveryProbe,
+    SadpProbe,
+    DhipProbe,
+    MdnsProbe,
+    SsdpProbe,
+    WsDiscoveryUnicastProbe,
+    OnvifProbe,
 ]
 
 

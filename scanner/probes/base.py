@@ -40,6 +40,7 @@ class ProbeContext:
     interface: str | None = None
     is_root: bool = field(default_factory=lambda: os.geteuid() == 0)
     open_ports: dict[str, set[int]] = field(default_factory=dict)  # filled by the port probe
+    wsd_xaddrs: dict[str, set[str]] = field(default_factory=dict)  # ONVIF XAddrs WS-Discovery saw, by host
     credentials: object | None = None  # scanner.credentials.Credentials when the user gave some
     http_marker_paths: tuple[str, ...] = ()  # read-only GET paths named by fingerprints/http_marker.yaml
     log: Callable[[str], None] = lambda message: None

@@ -1,0 +1,138 @@
+"""Turn an identity into a verdict under a policy: restricted, review, clear or unidentified.
+
+Every verdict comes with sentences a removal officer can read, each naming its source. The order
+of the rules is the order of the questions a reviewer would ask: is it surveillance equipment at
+all; do we know who made it; does the policy cover that company (or the brand it is sold under);
+if not, is there a tie, a relation or a doubt that needs a human; otherwise it is clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..models import Classification, DeviceType
+from .identity import Identity
+from .policy import Coverage, Policy
+from .vendors import VendorDB
+
+_VIDEO = (DeviceType.CAMERA, DeviceType.NVR, DeviceType.DVR)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    classification: Classification
+    reasons: tuple[str, ...]
+
+
+def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
+    ident, p = identity, policy
+    maker, brand = ident.platform_vendor, ident.vendor
+    under = f"under {p.title}"
+
+    if maker is None and brand is None:
+        if ident.device_type in _VIDEO and p.review_video_without_maker:
+            return _review(f"A {ident.device_type.value} whose maker could not be determined: evidence too weak to decide {under}.")
+        return Verdict(Classification.UNIDENTIFIED, ("No fingerprint named a maker or brand for this device.",))
+
+    cover_maker = p.coverage(maker, vdb)
+    cover_brand = p.coverage(brand, vdb) if brand != maker else None
+
+    if ident.device_type.value not in p.device_types:
+        if cover_maker or cover_brand:
+            c = cover_maker or cover_brand
+            assert c is not None
+            return _review(
+                f"Made by {c.vendor} but identified as {ident.device_type.value} equipment, not visual surveillance "
+                f"equipment: check whether {p.title} applies. {c.sentence} (source: {c.source})."
+            )
+        return Verdict(
+            Classification.CLEAR,
+            (f"Identified as a non-surveillance device ({ident.device_type.value}, {maker or brand}); outside the scope of {p.title}.",),
+        )
+
+    if ident.software_only:
+        if ident.device_type in _VIDEO:
+            return _review(f"A {ident.device_type.value} showing only generic server software ({brand}); its maker could not be named.")
+        return Verdict(
+            Classification.UNIDENTIFIED,
+            (f"Only generic server software was identified ({brand}); that does not say who made the device.",),
+        )
+
+    if cover_maker is not None:
+        return _covered_maker(ident, p, cover_maker)
+    if cover_brand is not None:
+        return _with_confidence(
+            ident,
+            p,
+            f"Presents as {brand}: {cover_brand.sentence}; {p.title} covers it (source: {cover_brand.source}).",
+        )
+
+    # Not covered. Is there anything a human must look at?
+    reviews: list[str] = []
+    for covered_name in ident.candidates:
+        c = p.coverage(covered_name, vdb)
+        if c is not None:
+            reviews.append(
+                f"Evidence disagrees: some witnesses name {covered_name}, which {p.title} covers, while the "
+                f"strongest name {maker}; check the device by hand (source: {c.source})."
+            )
+            break
+    for name in dict.fromkeys(n for n in (brand, maker) if n):
+        v = vdb.get(name)
+        if v is None:
+            if p.review_unknown_vendor:
+                reviews.append(f"{name} is not in the vendor database, so its ownership and maker are unknown.")
+            continue
+        if v.prc_organised and p.review_prc_organised:
+            reviews.append(
+                f"{v.display} is organised in the PRC but is not covered {under}; review it against the policy "
+                f"(source: {v.source})."
+            )
+        if not v.prc_organised and v.prc_ties and p.review_prc_ties:
+            reviews.append(f"{v.display} is organised in {v.country} but has ties to the PRC: {v.prc_ties} (source: {v.source}).")
+        related = p.covered_relation(v, vdb)
+        if related is not None:
+            reviews.append(
+                f"{related[0]}, a company {p.title} covers; this device's platform was not confirmed on the wire "
+                f"(source: {related[1]})."
+            )
+    if ident.confidence < p.min_confidence:
+        reviews.append(f"Identified as {maker} only on weak evidence (confidence {ident.confidence:.2f}).")
+    if reviews:
+        return Verdict(Classification.REVIEW, tuple(reviews))
+    v = vdb.get(maker)
+    where = f", organised in {v.country}" if v is not None and v.country != "--" else ""
+    legal = v.display if v is not None else maker
+    sold = f"Sold as {brand}, made by {legal}" if brand and brand != maker else f"Made by {legal}"
+    cite = f" (source: {v.source})" if v is not None else ""
+    return Verdict(Classification.CLEAR, (f"{sold}{where}: not a company {p.title} covers{cite}.",))
+
+
+def _covered_maker(ident: Identity, p: Policy, c: Coverage) -> Verdict:
+    brand, maker = ident.vendor, ident.platform_vendor
+    if ident.platform_inferred is not None:
+        rel = ident.platform_inferred
+        phrase = rel.describe(brand or "")
+        if rel.strength != "documented":
+            return _review(
+                f"Presents as {brand}; {phrase}, but this device's platform was not confirmed on the wire. "
+                f"If it is {maker}'s: {c.sentence} (sources: {rel.source}; {c.source})."
+            )
+        return _with_confidence(
+            ident, p, f"Presents as {brand}; {phrase}, so it is {maker}-made: {c.sentence}; {p.title} covers it (sources: {rel.source}; {c.source})."
+        )
+    if brand and brand != maker:
+        head = f"Sold as {brand}, but built by {maker} (rebrand: see conflicts)"
+    else:
+        head = f"Made by {maker}"
+    return _with_confidence(ident, p, f"{head}: {c.sentence}; {p.title} covers it (source: {c.source}).")
+
+
+def _with_confidence(ident: Identity, p: Policy, sentence: str) -> Verdict:
+    if ident.confidence < p.min_confidence:
+        return _review(f"Weak evidence (confidence {ident.confidence:.2f}) for: {sentence}")
+    return Verdict(Classification.RESTRICTED, (sentence,))
+
+
+def _review(sentence: str) -> Verdict:
+    return Verdict(Classification.REVIEW, (sentence,))

@@ -1,0 +1,272 @@
+"""Combine one device's matches into one identity: who it presents as, who really built it.
+
+``vendor`` is the brand the device presents; ``platform_vendor`` the company whose firmware or
+hardware it runs (OUI registrant, firmware web server, discovery protocol). Votes are weighted by
+fingerprint strength and counted once per probe, so two banners from one HTTP reply do not count
+as two independent witnesses. Confidence rises with independent agreeing probes and falls with
+unexplained disagreement. Disagreements are kept as sentences: a brand on the web page that
+differs from the maker the OUI or firmware names is the rebrand signal, and is stated as such.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..models import DeviceType, Evidence
+from .fingerprints import FingerprintDB
+from .matcher import MAC_FIELD, Match, MatchResult
+from .vendors import Relation, VendorDB
+
+WEIGHTS = {"strong": 3.0, "medium": 2.0, "weak": 1.0}
+INFERENCE_FACTOR = {"documented": 0.8, "reported": 0.5, "suspected": 0.3}
+DERIVED_PROBE = "identify"  # evidence lines we derive ourselves; re-identification skips them
+_ATTRS = ("model", "firmware", "serial", "device_type", "hostname")
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    vendor: str | None = None
+    platform_vendor: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    serial: str | None = None
+    device_type: DeviceType = DeviceType.UNKNOWN
+    hostname: str | None = None
+    confidence: float = 0.0
+    oui_vendor: str | None = None
+    platform_inferred: Relation | None = None  # set when the platform came from vendors.yaml, not the wire
+    software_only: bool = False  # only server software / generic signals, no device maker
+    explanation: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+    unexplained_conflicts: int = 0
+    unknown_vendors: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()  # every maker or brand any witness named
+    evidence: tuple[Evidence, ...] = ()
+
+
+class _Votes:
+    """value -> probe -> (best weight, witness text)."""
+
+    def __init__(self) -> None:
+        self.by_value: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
+
+    def add(self, value: str, probe: str, weight: float, witness: str) -> None:
+        current = self.by_value[value].get(probe)
+        if current is None or weight > current[0]:
+            self.by_value[value][probe] = (weight, witness)
+
+    def score(self, value: str) -> float:
+        return sum(w for w, _ in self.by_value.get(value, {}).values())
+
+    def top(self) -> str | None:
+        if not self.by_value:
+            return None
+        order = list(self.by_value)
+        return max(order, key=lambda v: (self.score(v), -order.index(v)))
+
+    def witnesses(self, value: str) -> str:
+        return ", ".join(sorted({w for _, w in self.by_value.get(value, {}).values()}))
+
+    def values(self) -> list[str]:
+        return list(self.by_value)
+
+
+def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identity:
+    vdb = db.vendors
+    brand, platform, software = _Votes(), _Votes(), _Votes()
+    attrs = {a: _Votes() for a in _ATTRS}
+    evidence: list[Evidence] = []
+    unknown: list[str] = []
+    oui_vendor = None
+    for result in results:
+        evidence.extend(_evidence(result))
+        for m in result.matches:
+            weight = WEIGHTS.get(m.strength, 1.0)
+            probe = m.observation.probe
+            witness = _witness(m)
+            unknown.extend(m.unknown_vendors)
+            for key in ("vendor", "platform_vendor"):
+                name = m.params.get(key)
+                if name is None:
+                    continue
+                v = vdb.get(name)
+                if v is not None and not v.is_device_maker:
+                    software.add(name, probe, weight, witness)
+                elif key == "vendor" or (v is not None and v.kind == "brand" and m.observation.field == MAC_FIELD):
+                    # A brand's registered OUI says whose label the NIC carries, not who built it.
+                    brand.add(name, probe, weight, witness)
+                else:
+                    platform.add(name, probe, weight, witness)
+            for a in _ATTRS:
+                if a in m.params:
+                    attrs[a].add(m.params[a], probe, weight, witness)
+        if result.observation.field == MAC_FIELD:
+            named = [m.params["platform_vendor"] for m in result.matches if "platform_vendor" in m.params]
+            oui_vendor = named[0] if named else (result.oui_org or oui_vendor)
+
+    the_brand, the_platform = brand.top(), platform.top()
+    explanation: list[str] = []
+    conflicts: list[str] = []
+    unexplained = 0
+    inferred: Relation | None = None
+    software_only = False
+
+    # Disagreement among brands, and among platforms.
+    for votes, what in ((brand, "brand"), (platform, "maker")):
+        top = votes.top()
+        for other in votes.values():
+            if other == top:
+                continue
+            rel = _related(vdb, other, top)
+            text = f"{what} disagrees: {votes.witnesses(top)} say {top}; {votes.witnesses(other)} say {other}"
+            if rel:
+                conflicts.append(f"{text} (explained: {rel})")
+            else:
+                conflicts.append(text)
+                unexplained += 1
+
+    # The rebrand signal: the brand presented is not the maker the firmware/hardware names.
+    if the_brand and the_platform and the_brand != the_platform:
+        rel = _related(vdb, the_brand, the_platform)
+        sentence = (
+            f"rebrand signal: presents as {the_brand} ({brand.witnesses(the_brand)}), but "
+            f"{platform.witnesses(the_platform)} say {the_platform} built it"
+        )
+        if rel:
+            conflicts.append(f"{sentence}; {rel}")
+        else:
+            b = vdb.get(the_brand)
+            if b is not None and b.kind == "maker":
+                conflicts.append(f"{sentence}; no known relation between them")
+                unexplained += 1
+            else:
+                conflicts.append(f"{sentence}; no documented relation, the firmware/hardware evidence decides")
+
+    # Fill the gaps: a brand alone implies its platform (vendors.yaml), a maker alone its brand.
+    if the_platform is None and the_brand is not None:
+        b = vdb.get(the_brand)
+        if b is not None and b.platform:
+            the_platform = b.platform
+            inferred = b.relation_to(b.platform) if b.platform != b.name else None
+            if inferred is not None:
+                explanation.append(
+                    f"Platform {the_platform} inferred from the brand alone: {inferred.describe(the_brand)} "
+                    f"(source: {inferred.source})"
+                )
+                evidence.append(
+                    Evidence(
+                        probe=DERIVED_PROBE,
+                        field="vendors.platform",
+                        value=the_brand,
+                        fingerprint=f"vendors:{the_brand}",
+                        concludes={"platform_vendor": the_platform, "strength": inferred.strength, "source": inferred.source},
+                    )
+                )
+        elif b is not None and b.kind == "maker":
+            the_platform = the_brand
+    if the_brand is None and the_platform is not None:
+        the_brand = the_platform
+        explanation.append(f"No brand shown; presents as its maker {the_platform}")
+    if the_brand is None and the_platform is None and software.top() is not None:
+        the_brand = the_platform = software.top()
+        software_only = True
+
+    if the_platform:
+        explanation.insert(0, f"Maker {the_platform}: {_support_text(platform, brand, software, the_platform)}")
+
+    confidence = _confidence(vdb, brand, platform, software, the_platform, inferred, software_only)
+    values = {a: attrs[a].top() for a in _ATTRS}
+    device_type = DeviceType(values["device_type"]) if values["device_type"] in DeviceType._value2member_map_ else DeviceType.UNKNOWN
+    return Identity(
+        vendor=the_brand,
+        platform_vendor=the_platform,
+        model=values["model"],
+        firmware=values["firmware"],
+        serial=values["serial"],
+        device_type=device_type,
+        hostname=values["hostname"],
+        confidence=confidence,
+        oui_vendor=oui_vendor,
+        platform_inferred=inferred,
+        software_only=software_only,
+        explanation=tuple(explanation),
+        conflicts=tuple(conflicts),
+        unexplained_conflicts=unexplained,
+        unknown_vendors=tuple(dict.fromkeys(unknown)),
+        candidates=tuple(dict.fromkeys([*platform.values(), *brand.values()])),
+        evidence=tuple(evidence),
+    )
+
+
+def _related(vdb: VendorDB, a: str, b: str | None) -> str | None:
+    """A sentence relating two vendors if vendors.yaml knows how they are related."""
+    if b is None:
+        return None
+    va, vb = vdb.get(a), vdb.get(b)
+    for x, y, name in ((va, b, a), (vb, a, b)):
+        if x is None:
+            continue
+        rel = x.relation_to(y)
+        if rel is not None:
+            return f"{rel.describe(name)} (source: {rel.source})"
+        if x.platform == y:
+            return f"{name} devices run on {y}'s platform"
+    return None
+
+
+def _consistent(vdb: VendorDB, name: str, platform: str) -> bool:
+    if name == platform:
+        return True
+    v = vdb.get(name)
+    if v is None or v.kind != "maker":
+        return True  # a brand or unknown name can sit on anyone's platform
+    return _related(vdb, name, platform) is not None
+
+
+def _confidence(
+    vdb: VendorDB, brand: _Votes, platform: _Votes, software: _Votes, maker: str | None, inferred: Relation | None, software_only: bool
+) -> float:
+    if maker is None:
+        return 0.0
+    support: dict[str, float] = {}
+    against: dict[str, float] = {}
+    pools = (software,) if software_only else (platform, brand)
+    for votes in pools:
+        for value, probes in votes.by_value.items():
+            ok = value == maker if votes is software else _consistent(vdb, value, maker)
+            target = support if ok else against
+            for probe, (weight, _) in probes.items():
+                target[probe] = max(target.get(probe, 0.0), weight)
+    s, o = sum(support.values()), sum(against.values())
+    if s == 0:
+        return 0.0
+    value = (1 - math.exp(-s / 4)) * s / (s + o)
+    if inferred is not None:
+        value *= INFERENCE_FACTOR.get(inferred.strength, 0.3)
+    return round(value, 2)
+
+
+def _support_text(platform: _Votes, brand: _Votes, software: _Votes, maker: str) -> str:
+    parts = [platform.witnesses(maker), brand.witnesses(maker), software.witnesses(maker)]
+    return "; ".join(p for p in parts if p) or "inferred"
+
+
+def _witness(m: Match) -> str:
+    return f"{m.fingerprint_id} ({m.observation.field})"
+
+
+def _evidence(result: MatchResult) -> list[Evidence]:
+    o = result.observation
+    if not result.matches:
+        concludes = {"note": result.note} if result.note else {}
+        return [Evidence(probe=o.probe, field=o.field, value=o.value, fingerprint=None, port=o.port, concludes=concludes)]
+    out = []
+    for m in result.matches:
+        concludes = dict(m.params)
+        if m.note:
+            concludes["note"] = m.note
+        out.append(Evidence(probe=o.probe, field=o.field, value=o.value, fingerprint=m.fingerprint_id, port=o.port, concludes=concludes))
+    return out

@@ -1,0 +1,81 @@
+"""MAC address to maker: ``oui.yaml`` overrides first, then the IEEE registry shipped with netaddr.
+
+The IEEE organisation name (``Hangzhou Hikvision Digital Technology Co.,Ltd.``) is mapped to a
+canonical vendor through ``ieee_names`` in vendors.yaml. Locally administered, multicast,
+malformed and unregistered addresses give no vendor and say why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import netaddr
+
+from .fingerprints import FingerprintDB
+
+_HEX = re.compile(r"[^0-9A-Fa-f]")
+
+
+@dataclass(frozen=True, slots=True)
+class OuiResult:
+    mac: str  # normalised, lower-case colon form when parseable, else as given
+    vendor: str | None  # canonical vendor name
+    org: str | None  # IEEE organisation name, if registered
+    via: str  # "oui.yaml <prefix>" | "IEEE registry" | why there is no answer
+
+
+def normalise_mac(value: str) -> str | None:
+    digits = _HEX.sub("", value or "")
+    if len(digits) != 12:
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2)).lower()
+
+
+def lookup(mac: str, db: FingerprintDB) -> OuiResult:
+    norm = normalise_mac(mac)
+    if norm is None:
+        return OuiResult(mac=mac[:64], vendor=None, org=None, via="not a MAC address")
+    digits = norm.replace(":", "").upper()
+    best = None
+    for override in db.oui_overrides:
+        if digits.startswith(override.prefix) and (best is None or len(override.prefix) > len(best.prefix)):
+            best = override
+    if best is not None:
+        return OuiResult(norm, best.platform_vendor, None, f"oui.yaml {best.prefix}")
+    first = int(digits[:2], 16)
+    if first & 0x01:
+        return OuiResult(norm, None, None, "multicast address: no maker")
+    if first & 0x02:
+        return OuiResult(norm, None, None, "locally administered address: no OUI maker")
+    org = _registry_org(norm)
+    if org is None:
+        return OuiResult(norm, None, None, "OUI not in the IEEE registry")
+    return OuiResult(norm, db.vendors.by_ieee_org(org), org, "IEEE registry")
+
+
+def _registry_org(mac: str) -> str | None:
+    try:
+        eui = netaddr.EUI(mac)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return None
+    # Small blocks (IAB, MA-S) name the real holder; check them before the 24-bit OUI.
+    try:
+        if eui.is_iab():
+            return str(eui.iab.registration().org).strip() or None
+    except (netaddr.NotRegisteredError, IndexError, AttributeError):
+        pass
+    try:
+        return str(eui.oui.registration().org).strip() or None
+    except (netaddr.NotRegisteredError, IndexError, AttributeError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def ieee_organisations() -> tuple[str, ...]:
+    """Every organisation name in netaddr's copy of the IEEE OUI registry (for the self-test)."""
+    path = Path(netaddr.__file__).parent / "eui" / "oui.txt"
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return tuple(sorted({m.strip() for m in re.findall(r"\(base 16\)\s+(.+)", text)}))

@@ -1,0 +1,145 @@
+"""The vendor database (``fingerprints/vendors.yaml``) as typed objects.
+
+It is the controlled vocabulary every fingerprint uses, and the facts policies decide on: where a
+company is organised, who owns it, how it relates to Hikvision or Dahua, and its standing on the
+lists (UK statement of 24 Nov 2022, NDAA s.889, FCC Covered List, Entity List).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ListDoc:
+    id: str
+    title: str
+    issuer: str
+    date: str
+    source: str
+    reference: str = ""
+    summary: str = ""
+
+    def cite(self) -> str:
+        ref = f" ({self.reference})" if self.reference else ""
+        return f"{self.title}{ref}, {self.issuer}, {self.date}"
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    to: str
+    type: str  # subsidiary | brand | affiliate | joint-venture | former-subsidiary | oem-customer | owner
+    strength: str  # documented | reported | suspected
+    source: str
+    since: str = ""
+    until: str = ""
+    note: str = ""
+
+    def describe(self, name: str) -> str:
+        """'LTS is a reported OEM customer of Hikvision' style phrase."""
+        kind = {
+            "subsidiary": "a subsidiary of",
+            "brand": "a brand of",
+            "affiliate": "an affiliate of",
+            "joint-venture": "a joint venture of",
+            "former-subsidiary": "a former subsidiary of",
+            "oem-customer": "an OEM customer of",
+            "owner": "the owner of",
+        }[self.type]
+        when = ""
+        if self.since and self.until:
+            when = f" ({self.since} to {self.until})"
+        elif self.since:
+            when = f" (since {self.since})"
+        elif self.until:
+            when = f" (until {self.until})"
+        return f"{name} is {kind} {self.to}{when} [{self.strength}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    status: str  # named | subsidiary-or-affiliate | covered-by-law | not-named | removed | disputed
+    source: str
+    since: str = ""
+    until: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    name: str
+    kind: str  # maker | brand | software | generic
+    country: str
+    prc_organised: bool
+    source: str
+    legal_name: str = ""
+    category: str = ""
+    prc_ties: str = ""
+    parent: str | None = None
+    ownership: str = ""
+    platform: str | None = None
+    ieee_names: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    standing: dict[str, Standing] = field(default_factory=dict)
+    notes: str = ""
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} ({self.legal_name})" if self.legal_name and self.legal_name != self.name else self.name
+
+    def relation_to(self, other: str) -> Relation | None:
+        for rel in self.relations:
+            if rel.to == other:
+                return rel
+        return None
+
+    @property
+    def is_device_maker(self) -> bool:
+        return self.kind in ("maker", "brand")
+
+
+@dataclass(frozen=True, slots=True)
+class VendorDB:
+    vendors: dict[str, Vendor]
+    lists: dict[str, ListDoc]
+    _aliases: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> VendorDB:
+        lists = {key: ListDoc(id=key, **value) for key, value in (doc.get("lists") or {}).items()}
+        vendors: dict[str, Vendor] = {}
+        aliases: dict[str, str] = {}
+        for raw in doc.get("vendors") or []:
+            v = dict(raw)
+            v["ieee_names"] = tuple(v.get("ieee_names", ()))
+            v["aliases"] = tuple(v.get("aliases", ()))
+            v["relations"] = tuple(Relation(**r) for r in v.get("relations", ()))
+            v["standing"] = {k: Standing(**s) for k, s in (v.get("standing") or {}).items()}
+            vendor = Vendor(**v)
+            vendors.setdefault(vendor.name, vendor)
+            for alias in (vendor.name, *vendor.aliases):
+                aliases.setdefault(alias.casefold(), vendor.name)
+        return cls(vendors=vendors, lists=lists, _aliases=aliases)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.vendors
+
+    def get(self, name: str | None) -> Vendor | None:
+        return self.vendors.get(name) if name else None
+
+    def canonical(self, name: str) -> str | None:
+        """The canonical name for a name or alias a device sent (case-insensitive), or None."""
+        return self._aliases.get(name.strip().casefold())
+
+    def by_ieee_org(self, org: str) -> str | None:
+        """The vendor whose ``ieee_names`` substring matches the IEEE organisation name.
+        The longest matching substring wins ('Prama Hikvision India' over 'Hikvision')."""
+        folded = org.casefold()
+        best: tuple[int, str] | None = None
+        for vendor in self.vendors.values():
+            for needle in vendor.ieee_names:
+                if needle.casefold() in folded and (best is None or len(needle) > best[0]):
+                    best = (len(needle), vendor.name)
+        return best[1] if best else None

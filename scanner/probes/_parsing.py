@@ -1,0 +1,78 @@
+"""Small, strict helpers shared by the discovery parsers: hostile-safe XML, field-name
+normalisation, MAC normalisation, value clipping.
+
+XML goes through defusedxml with DTDs, entities and external references all refused, so a
+"billion laughs" or an external entity is a MalformedReply, never an expansion or a fetch.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+MAX_XML_BYTES = 256 * 1024
+MAX_VALUE_CHARS = 512
+
+
+class MalformedReply(ValueError):
+    """A device's bytes could not be parsed; the message is the reason recorded."""
+
+
+def parse_xml(data: bytes, max_bytes: int = MAX_XML_BYTES) -> Element:
+    if len(data) > max_bytes:
+        raise MalformedReply(f"XML of {len(data)} bytes exceeds the {max_bytes}-byte cap")
+    if not data.strip():
+        raise MalformedReply("empty reply")
+    try:
+        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise MalformedReply(f"XML refused ({type(exc).__name__}): DTDs and entities are not accepted") from None
+    except ParseError as exc:
+        raise MalformedReply(f"invalid XML: {exc}") from None
+    except (ValueError, UnicodeError) as exc:
+        raise MalformedReply(f"invalid XML: {exc}") from None
+
+
+def local(tag: str) -> str:
+    """Element tag without its namespace: '{ns}Scopes' -> 'Scopes'."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+_ACRONYM_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def snake(name: str) -> str:
+    """Vendor field names to observation keys: DeviceSN -> device_sn, IPv4Address ->
+    ipv4_address, OEMInfo -> oem_info, SDKOverTLSPort -> sdk_over_tls_port."""
+    text = name.replace("IPv4", "Ipv4").replace("IPv6", "Ipv6")
+    text = _ACRONYM_WORD.sub(r"\1_\2", text)
+    text = _LOWER_UPPER.sub(r"\1_\2", text)
+    return _NON_WORD.sub("_", text.lower()).strip("_")[:64]
+
+
+_HEX12 = re.compile(r"^[0-9a-f]{12}$")
+
+
+def norm_mac(text: str | None) -> str | None:
+    """'c0-56-e3-fe-42-92', 'C0:56:E3:FE:42:92', 'c056e3fe4292' -> 'c0:56:e3:fe:42:92'.
+    Zero, broadcast and anything that is not 48 bits give None."""
+    if not text:
+        return None
+    hexes = re.sub(r"[^0-9a-fA-F]", "", text).lower()
+    if not _HEX12.match(hexes) or hexes in ("000000000000", "ffffffffffff"):
+        return None
+    if len(re.sub(r"[0-9a-fA-F]", "", text.strip())) not in (0, 5):
+        return None
+    return ":".join(hexes[i : i + 2] for i in range(0, 12, 2))
+
+
+def clip(value: object, limit: int = MAX_VALUE_CHARS) -> str:
+    """A device-supplied value as a printable string of at most ``limit`` characters."""
+    text = str(value)
+    text = "".join(ch if ch.isprintable() else " " for ch in text).strip()
+    return text[:limit]
