@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..engine import ScanConfig, ScanObserver, run_scan
+from ..probes.base import raw_sockets_allowed
 from ..errors import CctvScanError
 from ..models import ScanDocument
 from ..report import dump, load
@@ -93,8 +94,8 @@ def scan(
         allow_public=allow_public,
         max_addresses=max_addresses,
     )
-    if os.geteuid() != 0:
-        err.print("[yellow]not running as root:[/] the ARP sweep needs raw sockets; using the kernel ARP cache and TCP probes instead.")
+    if not raw_sockets_allowed():
+        err.print("[yellow]no raw-socket rights (not root):[/] the ARP sweep cannot run; using the kernel ARP cache and TCP probes instead.")
     try:
         if quiet:
             doc = run_scan(config)

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -120,7 +119,7 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
     if not ctx.is_root:
         needing = [p.name for p in probes if p.needs_root]
         if needing:
-            result.warnings.append(f"not running as root: {', '.join(needing)} ran in a reduced form (see attempts)")
+            result.warnings.append(f"no raw-socket rights (root): {', '.join(needing)} ran in a reduced form (see attempts)")
 
     discovery = [p for p in probes if isinstance(p, DiscoveryProbe)]
     host_probes = sorted((p for p in probes if isinstance(p, HostProbe)), key=lambda p: p.stage)
@@ -249,6 +248,3 @@ def run_scan(config: ScanConfig, observer: ScanObserver | None = None) -> ScanDo
     )
     return ScanDocument(scan=info, devices=tuple(devices))
 
-
-def running_as_root() -> bool:
-    return os.geteuid() == 0

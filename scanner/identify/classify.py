@@ -29,6 +29,14 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
     maker, brand = ident.platform_vendor, ident.vendor
     under = f"under {p.title}"
 
+    if ident.software_only:
+        if ident.device_type in _VIDEO:
+            return _review(f"A {ident.device_type.value} showing only generic server software ({ident.software}); its maker could not be named.")
+        return Verdict(
+            Classification.UNIDENTIFIED,
+            (f"Only generic server software was identified ({ident.software}); that does not say who made the device.",),
+        )
+
     if maker is None and brand is None:
         if ident.device_type in _VIDEO and p.review_video_without_maker:
             return _review(f"A {ident.device_type.value} whose maker could not be determined: evidence too weak to decide {under}.")
@@ -48,14 +56,6 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
         return Verdict(
             Classification.CLEAR,
             (f"Identified as a non-surveillance device ({ident.device_type.value}, {maker or brand}); outside the scope of {p.title}.",),
-        )
-
-    if ident.software_only:
-        if ident.device_type in _VIDEO:
-            return _review(f"A {ident.device_type.value} showing only generic server software ({brand}); its maker could not be named.")
-        return Verdict(
-            Classification.UNIDENTIFIED,
-            (f"Only generic server software was identified ({brand}); that does not say who made the device.",),
         )
 
     if cover_maker is not None:

@@ -24,6 +24,27 @@ WEIGHTS = {"strong": 3.0, "medium": 2.0, "weak": 1.0}
 INFERENCE_FACTOR = {"documented": 0.8, "reported": 0.5, "suspected": 0.3}
 DERIVED_PROBE = "identify"  # evidence lines we derive ourselves; re-identification skips them
 _ATTRS = ("model", "firmware", "serial", "device_type", "hostname")
+# Protocol fields that *are* an attribute by the protocol's own definition (ONVIF
+# GetDeviceInformation, UPnP device description, SADP and DHIP replies, the ONVIF hardware
+# scope). Used only when no fingerprint matched the observation, at the weight of a weak match,
+# so a fingerprint that knows a value is a placeholder always wins.
+DIRECT_FIELDS = {
+    "onvif.model": "model",
+    "onvif.firmware": "firmware",
+    "onvif.serial": "serial",
+    "upnp.model_name": "model",
+    "upnp.serial": "serial",
+    "sadp.device_description": "model",
+    "sadp.device_sn": "serial",
+    "sadp.software_version": "firmware",
+    "dhip.device_type": "model",
+    "dhip.serial_no": "serial",
+    "dhip.version": "firmware",
+    "wsd.hardware": "model",
+    "dhcp.hostname": "hostname",
+    "mdns.hostname": "hostname",
+}
+DIRECT_WEIGHT = WEIGHTS["weak"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +60,7 @@ class Identity:
     oui_vendor: str | None = None
     platform_inferred: Relation | None = None  # set when the platform came from vendors.yaml, not the wire
     software_only: bool = False  # only server software / generic signals, no device maker
+    software: str | None = None  # the server software seen (Apache, nginx): never a maker
     explanation: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
     unexplained_conflicts: int = 0
@@ -83,6 +105,10 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     oui_vendor = None
     for result in results:
         evidence.extend(_evidence(result))
+        direct = DIRECT_FIELDS.get(result.observation.field)
+        if direct and not result.matches and result.observation.value.strip():
+            o = result.observation
+            attrs[direct].add(o.value.strip()[:128], o.probe, DIRECT_WEIGHT, f"{o.field} (protocol field)")
         for m in result.matches:
             weight = WEIGHTS.get(m.strength, 1.0)
             probe = m.observation.probe
@@ -171,8 +197,8 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
         the_brand = the_platform
         explanation.append(f"No brand shown; presents as its maker {the_platform}")
     if the_brand is None and the_platform is None and software.top() is not None:
-        the_brand = the_platform = software.top()
-        software_only = True
+        software_only = True  # the software is said in the verdict; it is not the device's maker
+        explanation.append(f"Runs {software.top()} ({software.witnesses(software.top())}), which does not name the maker")
 
     if the_platform:
         explanation.insert(0, f"Maker {the_platform}: {_support_text(platform, brand, software, the_platform)}")
@@ -192,6 +218,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
         oui_vendor=oui_vendor,
         platform_inferred=inferred,
         software_only=software_only,
+        software=software.top(),
         explanation=tuple(explanation),
         conflicts=tuple(conflicts),
         unexplained_conflicts=unexplained,

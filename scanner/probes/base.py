@@ -13,7 +13,7 @@ Two kinds:
 
 from __future__ import annotations
 
-import os
+import socket
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -30,6 +30,15 @@ MAX_BODY_BYTES = 256 * 1024
 MAX_HEADER_BYTES = 32 * 1024
 
 
+def raw_sockets_allowed() -> bool:
+    """True when this process may open a raw packet socket (root with CAP_NET_RAW)."""
+    try:
+        socket.socket(socket.AF_PACKET, socket.SOCK_RAW).close()
+    except OSError:
+        return False
+    return True
+
+
 @dataclass
 class ProbeContext:
     """What a probe may use. Probes must not send to any address outside ``scope``."""
@@ -38,7 +47,7 @@ class ProbeContext:
     timeout: float = DEFAULT_TIMEOUT
     max_body_bytes: int = MAX_BODY_BYTES
     interface: str | None = None
-    is_root: bool = field(default_factory=lambda: os.geteuid() == 0)
+    is_root: bool = field(default_factory=lambda: raw_sockets_allowed())  # may send raw frames (ARP)
     open_ports: dict[str, set[int]] = field(default_factory=dict)  # filled by the port probe
     wsd_xaddrs: dict[str, set[str]] = field(default_factory=dict)  # ONVIF XAddrs WS-Discovery saw, by host
     credentials: object | None = None  # scanner.credentials.Credentials when the user gave some

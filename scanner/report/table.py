@@ -19,35 +19,31 @@ ORDER = {c: i for i, c in enumerate(STYLE)}
 
 def render(doc: ScanDocument, console: Console | None = None, *, show_problems: bool = True) -> None:
     console = console or Console()
-    table = Table(title=f"cctv-scan: {len(doc.devices)} device(s) in {', '.join(doc.scan.scope)}", show_lines=False)
-    for name, kw in (
-        ("IP", {"no_wrap": True}),
-        ("MAC", {"no_wrap": True}),
-        ("Brand", {}),
-        ("Made by", {}),
-        ("Model", {}),
-        ("Type", {}),
-        ("Verdict", {"no_wrap": True}),
-        ("Conf.", {"justify": "right"}),
-        ("Why", {"ratio": 1}),
-    ):
+    wide = console.width >= 160
+    table = Table(title=f"cctv-scan: {len(doc.devices)} device(s) in {', '.join(doc.scan.scope)}")
+    columns = [("IP", {"no_wrap": True})]
+    if wide:
+        columns.append(("MAC", {"no_wrap": True}))
+    columns += [("Brand", {}), ("Made by", {}), ("Model", {}), ("Type", {}), ("Verdict", {"no_wrap": True}), ("Conf.", {"justify": "right"})]
+    if wide:
+        columns.append(("Why", {"ratio": 1}))
+    for name, kw in columns:
         table.add_column(name, **kw)
     devices = sorted(doc.devices, key=lambda d: (ORDER[d.classification], tuple(int(x) for x in d.ip.split("."))))
     for d in devices:
-        table.add_row(
-            d.ip,
-            d.mac or "-",
-            d.vendor or "-",
-            d.platform_vendor or "-",
-            d.model or "-",
-            d.device_type.value,
-            Text(d.classification.value, style=STYLE[d.classification]),
-            f"{d.confidence:.2f}",
-            d.reasons[0] if d.reasons else "",
-        )
+        row = [d.ip] + ([d.mac or "-"] if wide else [])
+        row += [d.vendor or "-", d.platform_vendor or "-", d.model or "-", d.device_type.value,
+                Text(d.classification.value, style=STYLE[d.classification]), f"{d.confidence:.2f}"]
+        if wide:
+            row.append(d.reasons[0] if d.reasons else "")
+        table.add_row(*row)
     console.print(table)
     counts = {c.value: sum(1 for d in doc.devices if d.classification == c) for c in Classification}
     console.print(" ".join(f"[{STYLE[Classification(k)]}]{k}: {v}[/]" for k, v in counts.items()))
+    if not wide:
+        for d in devices:
+            if d.classification in (Classification.RESTRICTED, Classification.REVIEW) and d.reasons:
+                console.print(f"[{STYLE[d.classification]}]{d.ip}[/] {d.reasons[0]}")
     if not doc.scan.complete:
         console.print("[bold yellow]The scan is incomplete: some hosts were not fully probed (deadline or interruption).[/]")
     for w in doc.scan.warnings:

@@ -177,6 +177,13 @@ def test_generic_server_software_alone_does_not_identify_a_maker(mini_db) -> Non
     assert v.classification is Classification.UNIDENTIFIED and "nginx" in v.reasons[0]
 
 
+def test_a_web_server_known_only_by_its_software_names_no_maker(mini_db) -> None:  # type: ignore[no-untyped-def]
+    # A server banner says what runs there, not who made the box: no vendor, unidentified.
+    ident, v = verdict(mini_db, "uk-sensitive-sites", obs("http.server", "nginx/0.8.53"))
+    assert (ident.vendor, ident.platform_vendor, ident.software) == (None, None, "nginx")
+    assert v.classification is Classification.UNIDENTIFIED and "nginx" in v.reasons[0]
+
+
 def test_a_user_policy_file_is_applied(mini_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "entity-list.yaml"
     path.write_text(
@@ -222,3 +229,15 @@ def test_build_devices_gives_one_device_per_ip_with_ports_problems_and_mac(mini_
     assert hik.classification is Classification.RESTRICTED
     assert unknown.classification is Classification.UNIDENTIFIED
     assert unknown.problems == ("rtsp refused (connection refused)",)
+
+
+def test_protocol_fields_give_model_serial_and_firmware_when_no_fingerprint_knows_them(mini_db) -> None:  # type: ignore[no-untyped-def]
+    # DHIP deviceInfo of a real IPC-HDW5421S (AMP-Research write-up, as in tests/probes/test_dhip.py)
+    ident, _ = verdict(
+        mini_db,
+        "uk-sensitive-sites",
+        obs("dhip.device_type", "IPC-HDW5421S", probe="dhip"),
+        obs("dhip.serial_no", "1F006E4PAX00075", probe="dhip"),
+        obs("dhip.version", "2.400.0.8", probe="dhip"),
+    )
+    assert (ident.model, ident.serial, ident.firmware) == ("IPC-HDW5421S", "1F006E4PAX00075", "2.400.0.8")

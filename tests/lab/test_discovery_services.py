@@ -773,10 +773,23 @@ def test_each_profile_answers_discovery_with_its_own_identity(net2, path):
                 replies = exchange(sock, wsd_probe("uuid:p", "dn:NetworkVideoTransmitter"), ("239.255.255.250", 3702))
                 match = ET.fromstring(replies[0][0]).find("s:Body/d:ProbeMatches/d:ProbeMatch", NS)
                 scopes = match.findtext("d:Scopes", namespaces=NS).split()
-                assert any(s.startswith("onvif://www.onvif.org/hardware/") for s in scopes)
+                configured = services["wsd"]["scopes"]
+                assert len(scopes) == len(configured)
+                assert [s.split("/")[3] for s in scopes] == [c.split("/")[3] for c in configured]
                 assert "{" not in " ".join(scopes)  # every token was filled
                 assert net2.dev_ip in match.findtext("d:XAddrs", namespaces=NS)
             onvif_cfg = services.get("onvif") or {}
+            if "onvif" in services:  # the SOAP answer itself, as the web server would carry it
+                from scanner.lab.services import base, onvif
+
+                ctx = base.DeviceContext(name=profile["name"], ip=net2.dev_ip, mac=profile["mac"],
+                                         iface="eth0", profile=profile)
+                creds = profile["credentials"]
+                status, _, payload = onvif.endpoint(ctx, onvif_cfg).handle(
+                    soap("GetDeviceInformation", username_token(creds["username"], creds["password"])))
+                assert status == 200 and b"{" not in payload  # every token was filled
+                if onvif_cfg.get("device_information"):
+                    assert f"<tds:Model>{model}</tds:Model>".encode() in payload
             if onvif_cfg.get("listen", True) and "onvif" in services:
                 status, payload = http_post(net2, int(onvif_cfg.get("port", 80)), soap("GetSystemDateAndTime"))
                 assert status == 200 and b"UTCDateTime" in payload

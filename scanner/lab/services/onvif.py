@@ -119,7 +119,7 @@ class Endpoint:
         self.config = config
         self.path: str = config.get("path", "/onvif/device_service")
         self.users = credentials(device.profile)
-        info = config.get("device_information") or {}
+        info = fill(config.get("device_information") or {}, device)
         self.info = {k: str(info.get(k, "")) for k in
                      ("Manufacturer", "Model", "FirmwareVersion", "SerialNumber", "HardwareId")}
         wsd_scopes = ((device.profile.get("services") or {}).get("wsd") or {}).get("scopes") or []
@@ -190,7 +190,7 @@ class Endpoint:
                 "</tds:Service></tds:GetServicesResponse>")
 
     def op_GetHostname(self) -> str:
-        name = escape(str(self.config.get("hostname", self.device.name)))
+        name = escape(str(fill(self.config.get("hostname", self.device.name), self.device)))
         return ("<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP>"
                 f"<tt:Name>{name}</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>")
 
@@ -217,7 +217,9 @@ class Endpoint:
     # -- dispatch ---------------------------------------------------------------------------
     def handle(self, body: bytes, headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         """(status, headers, body) for one POSTed SOAP request."""
-        reply_headers = {"Content-Type": CONTENT_TYPE}
+        # one request per connection, as gSOAP-based devices answer (hawkeye64/onvif-nvt#30:
+        # "server: gSOAP", "content-type: application/soap+xml; charset=utf-8", "connection: close")
+        reply_headers = {"Content-Type": CONTENT_TYPE, "Connection": "close"}
         if len(body) > MAX_BODY:
             return 413, reply_headers, fault("Sender", "WellFormed", "Request too large")
         try:
@@ -271,7 +273,7 @@ def http_response(local: tuple[str, int], method: str, target: str, body: bytes)
     if server:
         lines.append(f"Server: {server}")
     lines += [f"{k}: {v}" for k, v in headers.items()]
-    lines += [f"Content-Length: {len(payload)}", "Connection: close", "", ""]
+    lines += [f"Content-Length: {len(payload)}", "", ""]
     return "\r\n".join(lines).encode("latin-1") + payload
 
 

@@ -1,0 +1,349 @@
+"""Turn captured frames into the observations, hosts and attempt records the active probes
+produce, so passive mode feeds the same identification.
+
+One ``Collector`` per run: ``feed`` each frame (from a file or a live interface), then
+``result``. What each protocol yields:
+
+- ARP: ``arp.mac`` for the sender, and a host.
+- DHCP client messages: ``dhcp.hostname``, ``dhcp.vendor_class``, ``dhcp.param_list``; a
+  server's DHCPACK ties the client's MAC to its address.
+- UDP discovery (mDNS, SSDP, WS-Discovery, SADP, DHIP): the discovery probes' own parsers
+  (see ``discovery``); layer-2 SADP (ethertype 0x8033) by ``sadp_l2``.
+- TCP: streams reassembled per connection (``tcpflows``, capped); HTTP responses through the
+  active HTTP probe's ``parse_response`` (with the request's path, so marker paths and the
+  favicon come out as in a scan), UPnP descriptions through the SSDP probe's parser, RTSP
+  replies through the RTSP probe's parser, TLS ClientHello SNI (``tls.sni``, for the client)
+  and TLS 1.2 server certificates (``tls.subject``, ``tls.issuer``); a SYN-ACK is ``port.open``.
+  Request headers give ``http.user_agent`` / ``rtsp.user_agent`` for the client.
+
+Observations are attributed to the sender's IPv4 address; a sender without one yet (a DHCP
+DISCOVER from 0.0.0.0, an IPv6-only announcement) is held by MAC and attributed once the MAC
+is seen with an address. Identical observations are kept once, and their number is capped, so
+memory stays bounded on any capture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..models import AttemptStatus, Host, Observation, ProbeAttempt
+from ..probes.http import Fetched, certificate_names, parse_response
+from ..probes.rtsp import RtspReplyError, observations_from, parse_reply
+from . import dhcp, discovery, messages, sadp_l2, tls
+from .frames import ETH_ARP, ETH_SADP, PROTO_TCP, PROTO_UDP, SUPPORTED_LINKTYPES, TCP_ACK, TCP_SYN, Frame, decode, mac_text
+from .tcpflows import Conversation, FlowTable
+
+MAX_OBSERVATIONS = 200_000
+MAX_HELD_BY_MAC = 10_000
+DHCP_PORTS = {67, 68}
+
+
+@dataclass
+class PassiveResult:
+    observations: list[Observation]
+    hosts: list[Host]
+    attempts: list[ProbeAttempt]
+    warnings: list[str]
+    counts: Counter
+
+
+@dataclass
+class _Malformed:
+    count: int = 0
+    first: str = ""
+    status: AttemptStatus = AttemptStatus.MALFORMED
+
+
+class Collector:
+    def __init__(self, marker_paths: tuple[str, ...] = ()) -> None:
+        self.marker_paths = set(marker_paths)
+        self.flows = FlowTable()
+        self.obs: dict[Observation, None] = {}
+        self.held: dict[str, dict[Observation, None]] = {}  # by MAC, until it shows an address
+        self.mac_of: dict[str, str] = {}
+        self.ipv4_of_mac: dict[str, str] = {}
+        self.counts: Counter = Counter()
+        self.unread: Counter = Counter()  # discovery datagrams whose parser is not available
+        self.malformed: dict[tuple[str, str], _Malformed] = {}
+        self.dropped = 0
+
+    # -- input ---------------------------------------------------------------------------
+    def feed(self, linktype: int, data: bytes) -> None:
+        self.counts["packets"] += 1
+        if linktype not in SUPPORTED_LINKTYPES:
+            self.counts["unsupported_linktype"] += 1
+            return
+        try:
+            frame = decode(linktype, data)
+        except Exception as exc:  # noqa: BLE001 - a frame we cannot decode must not end the run
+            self._malformed("frame", "capture", f"undecodable frame: {type(exc).__name__}: {exc}")
+            return
+        if frame is None:
+            return
+        if frame.cut:
+            self.counts["cut"] += 1
+        if frame.ethertype == ETH_ARP:
+            self._arp(frame)
+        elif frame.ethertype == ETH_SADP:
+            self._sadp_l2(frame)
+        elif frame.proto == PROTO_UDP:
+            self._learn_link_local(frame)
+            self._udp(frame)
+        elif frame.proto == PROTO_TCP:
+            if frame.flags & TCP_SYN and frame.flags & TCP_ACK and frame.src_ip:
+                self._add(Observation(frame.src_ip, "ports", "port.open", str(frame.sport), frame.sport))
+            for conv in self.flows.add(frame):
+                self._conversation(conv)
+
+    # -- protocols -----------------------------------------------------------------------
+    def _arp(self, frame: Frame) -> None:
+        p = frame.payload
+        if len(p) < 28 or p[0:2] != b"\x00\x01" or p[2:4] != b"\x08\x00" or p[4] != 6 or p[5] != 4:
+            return
+        mac, ip = mac_text(p[8:14]), ".".join(str(b) for b in p[14:18])
+        self.counts["arp"] += 1
+        if ip != "0.0.0.0" and mac != "00:00:00:00:00:00":
+            self._learn(mac, ip)
+            self._add(Observation(ip, "arp", "arp.mac", mac))
+
+    def _sadp_l2(self, frame: Frame) -> None:
+        self.counts["sadp_l2"] += 1
+        ip, mac, observations = sadp_l2.parse(frame.payload)
+        mac = mac or frame.src_mac
+        if ip and mac:
+            self._learn(mac, ip)
+        for o in observations:
+            self._add(o, mac=mac)
+
+    def _udp(self, frame: Frame) -> None:
+        src = frame.src_ip or ""
+        if frame.sport in DHCP_PORTS and frame.dport in DHCP_PORTS:
+            self._dhcp(frame)
+            return
+        proto = discovery.protocol_for(frame.sport, frame.dport)
+        if proto is None or not frame.payload:
+            return
+        self.counts[proto.name] += 1
+        parser = discovery.load(proto.module, proto.function)
+        if parser is None:
+            self.unread[proto.name] += 1
+            return
+        try:
+            observations = parser(frame.payload, src)
+        except ValueError as exc:
+            self._malformed(proto.name, src, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not end the run
+            self._malformed(proto.name, src, f"bug in cctv-scan: {type(exc).__name__}: {exc}", AttemptStatus.ERROR)
+            return
+        for o in observations:
+            self._add(o, mac=frame.src_mac)
+
+    def _dhcp(self, frame: Frame) -> None:
+        self.counts["dhcp"] += 1
+        lease = dhcp.parse_lease(frame.payload)
+        if lease:
+            self._learn(*lease)
+            return
+        client = dhcp.parse_client(frame.payload)
+        if client is None:
+            return
+        ip = client.ip if client.ip and frame.src_ip not in (None, "0.0.0.0") else None
+        if ip:
+            self._learn(client.mac, ip)
+        for name, value in (("dhcp.hostname", client.hostname), ("dhcp.vendor_class", client.vendor_class),
+                            ("dhcp.param_list", client.param_list)):
+            if value:
+                self._add(Observation(ip or "0.0.0.0", "dhcp", name, value, 67), mac=client.mac)
+
+    def _conversation(self, conv: Conversation) -> None:
+        (cip, cport), (sip, sport) = conv.client, conv.server
+        try:
+            if conv.to_client.startswith(b"HTTP/") or conv.to_server.startswith((b"GET ", b"HEAD ", b"POST ")):
+                self._http(conv)
+            elif conv.to_client.startswith(b"RTSP/") or b" RTSP/1.0\r\n" in conv.to_server[:512]:
+                self._rtsp(conv)
+            elif tls.looks_like_tls(conv.to_server) or tls.looks_like_tls(conv.to_client):
+                self._tls(conv)
+        except Exception as exc:  # noqa: BLE001 - hostile bytes must not end the run
+            self._malformed("tcp", f"{sip}:{sport}", f"bug in cctv-scan: {type(exc).__name__}: {exc}", AttemptStatus.ERROR)
+
+    def _http(self, conv: Conversation) -> None:
+        (cip, _), (sip, sport) = conv.client, conv.server
+        self.counts["http"] += 1
+        requests = [m for m in messages.split(conv.to_server) if not m.is_response]
+        for r in requests:
+            if r.headers.get("user-agent"):
+                self._add(Observation(cip, "http", "http.user_agent", r.headers["user-agent"][:512]))
+        head_first = bool(requests) and requests[0].method == "HEAD"
+        for i, resp in enumerate(messages.split(conv.to_client, head_method=head_first)):
+            if not resp.is_response or resp.status is None:
+                continue
+            path = (requests[i].target if i < len(requests) else None) or "/"
+            path = path.split("?", 1)[0]
+            fetched = Fetched(f"http://{sip}:{sport}{path}", resp.status, resp.headers, resp.body, not resp.complete)
+            if path == "/favicon.ico":
+                if resp.status == 200 and resp.body and resp.complete:
+                    self._add(Observation(sip, "http", "http.favicon", hashlib.md5(resp.body).hexdigest(), sport))
+            elif path == "/":
+                for o in parse_response(sip, sport, fetched):
+                    self._add(o)
+            else:
+                if path in self.marker_paths:
+                    for o in parse_response(sip, sport, fetched, marker_path=path):
+                        self._add(o)
+                server = resp.headers.get("server")
+                if server:
+                    self._add(Observation(sip, "http", "http.server", server[:4096], sport))
+                for o in parse_response(sip, sport, fetched, marker_path=path):
+                    if o.field == "http.realm":
+                        self._add(o)
+            if b"urn:schemas-upnp-org:device" in resp.body[:4096]:
+                self._upnp(sip, sport, resp.body)
+
+    def _upnp(self, ip: str, port: int, body: bytes) -> None:
+        parser = discovery.load(*discovery.UPNP_DESCRIPTION)
+        if parser is None:
+            self.unread["upnp"] += 1
+            return
+        try:
+            for o in parser(body, ip, port):
+                self._add(o)
+        except ValueError as exc:
+            self._malformed("ssdp", f"{ip}:{port}", f"UPnP description: {exc}")
+
+    def _rtsp(self, conv: Conversation) -> None:
+        (cip, _), (sip, sport) = conv.client, conv.server
+        self.counts["rtsp"] += 1
+        for r in messages.split(conv.to_server):
+            if not r.is_response and r.headers.get("user-agent"):
+                self._add(Observation(cip, "rtsp", "rtsp.user_agent", r.headers["user-agent"][:512]))
+        for resp in messages.split(conv.to_client):
+            if not resp.start.startswith("RTSP/"):
+                break  # interleaved media follows the replies
+            head = (resp.start + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in resp.headers.items()) + "\r\n").encode("latin-1", "replace")
+            try:
+                _status, headers = parse_reply(head)
+            except RtspReplyError as exc:
+                self._malformed("rtsp", f"{sip}:{sport}", str(exc))
+                continue
+            for o in observations_from(sip, sport, headers):
+                self._add(o)
+
+    def _tls(self, conv: Conversation) -> None:
+        (cip, _), (sip, sport) = conv.client, conv.server
+        self.counts["tls"] += 1
+        hello = tls.parse_stream(conv.to_server)
+        if hello.server_name:
+            self._add(Observation(cip, "tls", "tls.sni", hello.server_name))
+        server = tls.parse_stream(conv.to_client)
+        if server.certificates:
+            try:
+                subject, issuer = certificate_names(server.certificates[0])
+            except ValueError as exc:
+                self._malformed("tls", f"{sip}:{sport}", f"TLS certificate: {exc}")
+                return
+            for name, value in (("tls.subject", subject), ("tls.issuer", issuer)):
+                if value:
+                    self._add(Observation(sip, "http", name, value[:1024], sport))
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    def _learn_link_local(self, frame: Frame) -> None:
+        """A multicast or broadcast datagram is never routed: its source MAC is the sender's."""
+        if frame.src_mac and frame.src_ip and frame.dst_ip and frame.src_ip != "0.0.0.0":
+            if frame.dst_ip == "255.255.255.255" or _multicast(frame.dst_ip):
+                if ":" not in frame.src_ip:
+                    self._learn(frame.src_mac, frame.src_ip)
+
+    def _learn(self, mac: str, ip: str) -> None:
+        if ":" in ip or ip == "0.0.0.0":
+            return
+        self.mac_of[ip] = mac
+        if mac not in self.ipv4_of_mac:
+            self.ipv4_of_mac[mac] = ip
+            for o in self.held.pop(mac, {}):
+                self._add(_moved(o, ip))
+
+    def _add(self, o: Observation, mac: str | None = None) -> None:
+        if o.ip in ("0.0.0.0", "") or ":" in o.ip:
+            ipv4 = self.ipv4_of_mac.get(mac or "")
+            if ipv4:
+                o = _moved(o, ipv4)
+            elif mac:
+                if mac in self.held or len(self.held) < MAX_HELD_BY_MAC:
+                    held = self.held.setdefault(mac, {})
+                    if len(held) < 256:
+                        held[o] = None
+                return
+            elif o.ip in ("0.0.0.0", ""):
+                return
+        if o in self.obs:
+            return
+        if len(self.obs) >= MAX_OBSERVATIONS:
+            self.dropped += 1
+            return
+        self.obs[o] = None
+
+    def _malformed(self, probe: str, target: str, detail: str, status: AttemptStatus = AttemptStatus.MALFORMED) -> None:
+        entry = self.malformed.setdefault((probe, target), _Malformed(status=status))
+        entry.count += 1
+        if not entry.first:
+            entry.first = detail[:300]
+        self.counts["malformed"] += 1
+
+    # -- output --------------------------------------------------------------------------
+    def result(self) -> PassiveResult:
+        for conv in self.flows.flush():
+            self._conversation(conv)
+        unplaced = {mac: held for mac, held in self.held.items() if mac not in self.ipv4_of_mac}
+        for held in unplaced.values():  # IPv6-only senders keep their IPv6 address
+            for o in held:
+                if o.ip not in ("0.0.0.0", ""):
+                    self._add(o)
+        lost = [o for held in unplaced.values() for o in held if o.ip in ("0.0.0.0", "")]
+        observations = list(self.obs)
+        hosts = {}
+        for o in observations:
+            if o.ip not in hosts:
+                hosts[o.ip] = Host(ip=o.ip, mac=self.mac_of.get(o.ip), source="passive")
+        attempts = [
+            ProbeAttempt(probe, target, m.status, f"{m.count} malformed message(s); first: {m.first}")
+            for (probe, target), m in self.malformed.items()
+        ]
+        warnings = []
+        if self.unread:
+            names = ", ".join(f"{n} ({c})" for n, c in sorted(self.unread.items()))
+            warnings.append(f"datagrams seen but not read (this build has no parser for them yet): {names}")
+        if lost:
+            macs = sorted({mac for mac, held in unplaced.items() if any(o in lost for o in held)})
+            warnings.append(
+                f"{len(lost)} observation(s) from {len(macs)} device(s) never seen with an address "
+                f"(MAC {', '.join(macs[:5])}{' ...' if len(macs) > 5 else ''}) are not reported"
+            )
+        if self.dropped:
+            warnings.append(f"{self.dropped} distinct observation(s) beyond the cap of {MAX_OBSERVATIONS} were dropped")
+        if self.flows.evicted:
+            warnings.append(f"{self.flows.evicted} TCP connection(s) were read early because more than {self.flows.max_flows} were open at once")
+        return PassiveResult(observations, sorted(hosts.values(), key=_ip_key), attempts, warnings, self.counts)
+
+
+def _moved(o: Observation, ip: str) -> Observation:
+    return Observation(ip, o.probe, o.field, o.value, o.port)
+
+
+def _multicast(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_multicast
+    except ValueError:
+        return False
+
+
+def _ip_key(host: Host) -> tuple:
+    try:
+        addr = ipaddress.ip_address(host.ip)
+        return (addr.version, int(addr))
+    except ValueError:
+        return (9, 0)

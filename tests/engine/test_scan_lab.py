@@ -1,0 +1,107 @@
+"""The whole path, packet to verdict: `cctv-scan scan` run inside the lab's scanner namespace
+against every lab profile, judged against what each profile says it must be identified as."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from scanner.lab import Lab, list_profiles
+from scanner.report import validate
+from tests.lab.conftest import needs_lab
+
+pytestmark = [pytest.mark.lab, needs_lab]
+
+# Device types the lab's own real sources cannot establish (each reason stated). For these the
+# scanner must say "unknown", never a wrong type.
+TYPE_NOT_ESTABLISHED = {
+    "dahua-nvr4108hs-4ks2": "no public capture shows a Dahua NVR's DHIP DeviceClass or another NVR-only signal",
+    "uniview-ipc322lb-sf28-a": "the profile carries no HTTP/RTSP banner; ONVIF scopes do not tell a camera from an encoder",
+    "xiongmai-nbd80x16s-kl": "Xiongmai's banners are shared by its cameras and recorders",
+}
+
+
+def scan_in(lab: Lab, tmp_path, *extra: str) -> dict:
+    out = tmp_path / "scan.json"
+    proc = lab.run(
+        [sys.executable, "-m", "scanner", "scan", lab.subnet, "--json", str(out), "--quiet", "--timeout", "1.5", *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def full_scan(tmp_path_factory):
+    with Lab() as lab:
+        doc = scan_in(lab, tmp_path_factory.mktemp("scan"))
+        devices = {d.ip: d for d in lab.devices}
+    return doc, devices
+
+
+def test_the_scan_document_is_valid_and_lists_every_lab_device(full_scan):
+    doc, devices = full_scan
+    assert validate(doc) == []
+    assert {d["ip"] for d in doc["devices"]} == set(devices)
+    assert doc["scan"]["complete"] is True
+    assert {"arp", "ports", "http", "rtsp", "wsd", "sadp", "dhip", "onvif"} <= set(doc["scan"]["probes"])
+
+
+@pytest.mark.parametrize("profile", [p.name for p in list_profiles()])
+def test_each_profile_is_identified_as_it_must_be(full_scan, profile):
+    doc, devices = full_scan
+    lab_device = next(d for d in devices.values() if d.profile_name == profile)
+    found = next(d for d in doc["devices"] if d["ip"] == lab_device.ip)
+    want = lab_device.expected
+    assert found["mac"] == lab_device.mac
+    got = {k: found[k] for k in ("vendor", "platform_vendor", "classification")}
+    assert got == {k: want.get(k) for k in got}, found["reasons"]
+    if profile in TYPE_NOT_ESTABLISHED:
+        assert found["device_type"] in (want["device_type"], "unknown")
+    else:
+        assert found["device_type"] == want["device_type"]
+    assert found["reasons"], "every verdict says why"
+    if found["classification"] != "unidentified":
+        assert any(e["fingerprint"] for e in found["evidence"]), "a verdict rests on matched evidence"
+
+
+def test_rebranded_devices_show_brand_and_real_maker_with_the_rebrand_explained(full_scan):
+    doc, devices = full_scan
+    rebrands = [d for d in devices.values() if d.expected.get("vendor") != d.expected.get("platform_vendor") and d.expected.get("platform_vendor") in ("Hikvision", "Dahua")]
+    assert len(rebrands) >= 2
+    for lab_device in rebrands:
+        found = next(d for d in doc["devices"] if d["ip"] == lab_device.ip)
+        assert found["classification"] == "restricted"
+        text = " ".join(found["reasons"] + found["conflicts"])
+        assert lab_device.expected["platform_vendor"] in text and lab_device.expected["vendor"] in text
+
+
+def test_non_prc_makers_are_never_restricted(full_scan):
+    doc, _ = full_scan
+    for d in doc["devices"]:
+        if d["platform_vendor"] in ("Axis", "Bosch", "Hanwha"):
+            assert d["classification"] == "clear", d
+
+
+def test_without_raw_socket_rights_the_scan_says_so_and_still_finds_the_devices(tmp_path):
+    with Lab(["hikvision-ds-2cd2143g2-i", "axis-p3245-lve"]) as lab:
+        out = tmp_path / "scan.json"
+        proc = lab.run(
+            ["setpriv", "--inh-caps=-all", "--bounding-set=-net_raw", sys.executable, "-m", "scanner", "scan",
+             lab.subnet, "--json", str(out), "--quiet", "--timeout", "1.0", "--probes", "arp,ports,http,rtsp"],
+            capture_output=True, text=True, timeout=300,
+        )
+        expected = {d.ip: d.expected for d in lab.devices}
+    assert proc.returncode == 0, proc.stderr
+    assert "raw-socket" in proc.stderr
+    doc = json.loads(out.read_text())
+    assert any("arp" in w for w in doc["scan"]["warnings"])
+    assert doc["scan"]["attempts"]["arp"].get("permission") == 1
+    found = {d["ip"]: d for d in doc["devices"]}
+    assert set(found) == set(expected)
+    for ip, want in expected.items():
+        assert found[ip]["platform_vendor"] == want["platform_vendor"]
