@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,9 +19,16 @@ from ..errors import CctvScanError
 from ..models import ScanDocument
 from ..report import dump, load
 from ..report.table import render
+from ..scope import parse_scope
 from .app import app
 
 err = Console(stderr=True, soft_wrap=True)
+
+
+DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")]
+SiteOption = Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")]
+WebhookOption = Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")]
+WaitOption = Annotated[float, typer.Option(help="With --db/--site: seconds to wait for a running scan of the site before refusing.")]
 
 
 class ProgressObserver(ScanObserver):
@@ -56,10 +62,12 @@ def fail(message: str, code: int = 2) -> typer.Exit:
         "  sudo cctv-scan scan 10.20.0.0/24\n\n"
         "  sudo cctv-scan scan 10.20.0.0/24 10.21.0.0/24 --exclude 10.20.0.1 --json scan.json\n\n"
         "  sudo cctv-scan scan 192.168.1.0/24 --policy us-ndaa --timeout 3\n\n"
+        "  sudo cctv-scan scan 10.20.0.0/24 --site hq --db /var/lib/cctv-scan/inventory.sqlite\n\n"
         "What it sends: ARP who-has to each in-scope address, TCP connections to the camera "
         "ports, read-only HTTP GETs and RTSP OPTIONS/DESCRIBE without credentials. It never "
         "guesses a password, never writes to a device, and never sends to an address outside "
-        "the targets. Exit status: 0 done, 2 bad arguments or scope, 1 failure."
+        "the targets. Exit status: 0 done, 2 bad arguments or scope, 1 failure; with --db/--site, 4 is added "
+        "when restricted devices are present and 8 when new devices appeared (3: another scan holds the lock)."
     )
 )
 def scan(
@@ -76,6 +84,10 @@ def scan(
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+    db: DbOption = None,
+    site: SiteOption = None,
+    webhook: WebhookOption = None,
+    wait: WaitOption = 0.0,
 ) -> None:
     """Scan networks for CCTV cameras, NVRs and DVRs, identify their real maker, and classify them.
 
@@ -96,16 +108,53 @@ def scan(
     )
     if not raw_sockets_allowed():
         err.print("[yellow]no raw-socket rights (not root):[/] the ARP sweep cannot run; using the kernel ARP cache and TCP probes instead.")
-    try:
+
+    def execute() -> ScanDocument:
         if quiet:
-            doc = run_scan(config)
-        else:
-            columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            with Progress(*columns, console=err, transient=True) as progress:
-                doc = run_scan(config, ProgressObserver(progress))
+            return run_scan(config)
+        columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            return run_scan(config, ProgressObserver(progress))
+
+    try:
+        config.scope = parse_scope(targets, exclude, allow_public=allow_public, max_addresses=max_addresses)
+        if db is None and site is None:
+            finish(execute(), json_out, quiet)
+            return
+        from ..inventory import Inventory, InventoryError, ScanLockedError
+
+        try:
+            with Inventory.open(db) as inventory, inventory.run(site or "default", wait=wait) as recording:
+                doc = execute()
+                finish(doc, json_out, quiet)  # the document is out before the inventory is touched again
+                result = recording.finish(doc, webhook=webhook)
+        except InventoryError as exc:
+            raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
     except (CctvScanError, ValueError) as exc:
         raise fail(str(exc)) from None
-    finish(doc, json_out, quiet)
+    raise typer.Exit(report_recorded(result))
+
+
+def report_recorded(result) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
+    """One line about what the inventory made of the scan; returns the run's exit status."""
+    summary = result.summary()
+    err.print(
+        f"inventory: scan #{summary['scan_id']} of site {summary['site']!r}: {len(summary['new'])} new, "
+        f"{len(summary['gone'])} gone, {len(summary['moved'])} moved, {len(summary['changed'])} changed, "
+        f"{summary['restricted']} restricted"
+    )
+    return int(result.exit_code)
+
+
+def record_document(doc: ScanDocument, db: str | None, site: str | None, webhook: str | None, wait: float) -> int:
+    """Record a finished scan document (passive runs); returns the exit status flags."""
+    from ..inventory import InventoryError, ScanLockedError, record_scan
+
+    try:
+        result = record_scan(doc, db=db, site=site or "default", webhook=webhook, wait=wait)
+    except InventoryError as exc:
+        raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
+    return report_recorded(result)
 
 
 def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:

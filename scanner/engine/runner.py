@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime, timezone
 
 from .. import __version__
@@ -126,9 +127,14 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
     pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="cctv-probe")
     try:
         obs.phase("discovery", len(discovery))
-        futures = {pool.submit(_safe, p, lambda p=p: p.discover(ctx), ",".join(scope.describe())): p for p in discovery}
-        for out in _drain(futures, deadline, result, obs):
+        futures: dict[Future, Any] = {
+            pool.submit(_safe, p, lambda p=p: p.discover(ctx), ",".join(scope.describe())): p for p in discovery
+        }
+        for _probe, out in _drain(futures, deadline, obs):
             result.output.extend(out)
+        for probe in futures.values():  # still running at the deadline
+            result.complete = False
+            result.output.attempts.append(ProbeAttempt(probe.name, "scope", AttemptStatus.SKIPPED, "scan deadline reached"))
         hosts = _in_scope(_merge_hosts(result.output.hosts), scope, result)
         if not hosts and host_probes:
             addresses = list(scope.addresses())
@@ -139,14 +145,25 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
                 addresses = []
             hosts = [Host(ip=a, source="sweep") for a in addresses]
         obs.phase("hosts", len(hosts))
-        futures = {pool.submit(_probe_host, ctx, host_probes, h): h for h in hosts}
+        partial = {h.ip: ProbeOutput() for h in hosts}  # each host's finished probes, kept at a deadline
+        futures = {pool.submit(_probe_host, ctx, host_probes, h, partial[h.ip]): h for h in hosts}
         live: list[Host] = []
-        for host, out in _drain_hosts(futures, deadline, result, obs):
+        for host, out in _drain(futures, deadline, obs):
             if host.source != "sweep" or any(o.field == "port.open" for o in out.observations):
                 live.append(host)
                 result.output.extend(out)
             else:
                 result.output.attempts.extend(a for a in out.attempts if a.failed)
+        if futures:
+            result.complete = False
+            result.warnings.append(f"scan deadline reached: {len(futures)} host(s) not fully probed")
+            for host in futures.values():
+                kept = partial[host.ip]
+                if host.source != "sweep" or any(o.field == "port.open" for o in list(kept.observations)):
+                    live.append(host)
+                    result.output.observations.extend(list(kept.observations))
+                    result.output.attempts.extend(list(kept.attempts))
+                result.output.attempts.append(ProbeAttempt("engine", host.ip, AttemptStatus.SKIPPED, "scan deadline reached"))
         result.hosts = _merge_hosts(live + [h for h in result.output.hosts if h.ip in scope and h.source != "sweep"])
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -154,8 +171,8 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
     return result
 
 
-def _probe_host(ctx: ProbeContext, probes: list[HostProbe], host: Host) -> ProbeOutput:
-    out = ProbeOutput()
+def _probe_host(ctx: ProbeContext, probes: list[HostProbe], host: Host, out: ProbeOutput) -> ProbeOutput:
+    """Run the host's probes in order, adding each one's results to ``out`` as it finishes."""
     for probe in probes:
         out.extend(_safe(probe, lambda probe=probe: probe.probe(ctx, host), host.ip))
         if probe.stage == 0 and host.source == "sweep" and not ctx.open_ports.get(host.ip):
@@ -163,7 +180,9 @@ def _probe_host(ctx: ProbeContext, probes: list[HostProbe], host: Host) -> Probe
     return out
 
 
-def _drain(futures: dict[Future, Probe], deadline: float, result: Collected, obs: ScanObserver):
+def _drain(futures: dict[Future, Any], deadline: float, obs: ScanObserver) -> Iterator[tuple[Any, ProbeOutput]]:
+    """Yield (key, result) as futures finish, until the deadline; cancel what is left and
+    leave the keys of unfinished futures in ``futures`` (finished ones are removed)."""
     pending = set(futures)
     while pending:
         done, pending = wait(pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
@@ -171,29 +190,9 @@ def _drain(futures: dict[Future, Probe], deadline: float, result: Collected, obs
             break
         for fut in done:
             obs.advance()
-            yield fut.result()
+            yield futures.pop(fut), fut.result()
     for fut in pending:
         fut.cancel()
-        probe = futures[fut]
-        result.complete = False
-        result.output.attempts.append(ProbeAttempt(probe.name, "scope", AttemptStatus.SKIPPED, "scan deadline reached"))
-
-
-def _drain_hosts(futures: dict[Future, Host], deadline: float, result: Collected, obs: ScanObserver):
-    pending = set(futures)
-    while pending:
-        done, pending = wait(pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED)
-        if not done:
-            break
-        for fut in done:
-            obs.advance()
-            yield futures[fut], fut.result()
-    if pending:
-        result.complete = False
-        result.warnings.append(f"scan deadline reached: {len(pending)} host(s) not fully probed")
-    for fut in pending:
-        fut.cancel()
-        result.output.attempts.append(ProbeAttempt("engine", futures[fut].ip, AttemptStatus.SKIPPED, "scan deadline reached"))
 
 
 def _in_scope(hosts: list[Host], scope: Scope, result: Collected) -> list[Host]:
