@@ -171,7 +171,7 @@ def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:
         "Examples:\n\n"
         "  sudo cctv-scan demo\n\n"
         "  sudo cctv-scan demo --json demo.json\n\n"
-        "  sudo cctv-scan demo --profiles hikvision-camera,axis-camera\n\n"
+        "  sudo cctv-scan demo --profiles hikvision-ds-2cd2143g2-i,axis-p3245-lve\n\n"
         "Everything happens inside network namespaces the demo creates (198.18.0.0/24, no route "
         "out) and removes afterwards; no packet reaches a real network."
     )
