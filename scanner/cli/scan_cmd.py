@@ -21,6 +21,7 @@ from ..errors import CctvScanError
 from ..models import ScanDocument
 from ..report import dump, load
 from ..report.table import render
+from ..targets import resolve_scope
 from .app import app
 
 err = Console(stderr=True, soft_wrap=True)
@@ -59,6 +60,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
         "  sudo cctv-scan scan --interface eth1 --interface eth2\n\n"
         "  sudo cctv-scan scan --scope-file sites.txt --credentials onvif.yaml\n\n"
         "  sudo cctv-scan scan 192.168.1.0/24 --policy us-ndaa --timeout 3\n\n"
+        "  sudo cctv-scan scan 10.20.0.0/24 --site hq --db /var/lib/cctv-scan/inventory.sqlite\n\n"
         "A scope file lists one CIDR or address per line; '#' starts a comment; a line "
         "'!10.20.0.1' or 'exclude 10.20.0.0/28' is never touched. A credentials file (YAML, "
         "chmod 600) holds 'default: {username: ..., password: ...}' and/or 'hosts: {CIDR: "
@@ -68,7 +70,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
         "SADP, DHIP, mDNS, SSDP) on the interfaces facing the scope, TCP connections to the camera "
         "ports, read-only HTTP GETs and RTSP OPTIONS/DESCRIBE without credentials. It never "
         "guesses a password, never writes to a device, and never sends to an address outside "
-        "the targets. Exit status: 0 done, 2 bad arguments or scope, 1 failure."
+        "the targets. Exit status: 0 done, 2 bad arguments or scope, 1 failure; with --db/--site, 4 is added "
+        "when restricted devices are present and 8 when new devices appeared (3: another scan holds the lock)."
     )
 )
 def scan(
@@ -87,6 +90,10 @@ def scan(
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+    db: Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")] = None,
+    site: Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")] = None,
+    webhook: Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")] = None,
+    wait: Annotated[float, typer.Option(help="With --db/--site: seconds to wait for a running scan of the site before refusing.")] = 0.0,
 ) -> None:
     """Scan networks for CCTV cameras, NVRs and DVRs, identify their real maker, and classify them.
 
@@ -113,16 +120,40 @@ def scan(
     )
     if not raw_sockets_allowed():
         err.print("[yellow]no raw-socket rights (not root):[/] the ARP sweep cannot run; using the kernel ARP cache and TCP probes instead.")
-    try:
+
+    def execute() -> ScanDocument:
         if quiet:
-            doc = run_scan(config)
-        else:
-            columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            with Progress(*columns, console=err, transient=True) as progress:
-                doc = run_scan(config, ProgressObserver(progress))
+            return run_scan(config)
+        columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            return run_scan(config, ProgressObserver(progress))
+
+    try:
+        config.scope = resolve_scope(
+            config.targets, exclude, scope_file=config.scope_file, interfaces=interface,
+            allow_public=allow_public, max_addresses=max_addresses,
+        )
+        if db is None and site is None:
+            finish(execute(), json_out, quiet)
+            return
+        from ..inventory import Inventory, InventoryError, ScanLockedError
+
+        try:
+            with Inventory.open(db) as inventory, inventory.run(site or "default", wait=wait) as recording:
+                doc = execute()
+                finish(doc, json_out, quiet)  # the document is out before the inventory is touched again
+                result = recording.finish(doc, webhook=webhook)
+        except InventoryError as exc:
+            raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
     except (CctvScanError, ValueError) as exc:
         raise fail(str(exc)) from None
-    finish(doc, json_out, quiet)
+    summary = result.summary()
+    err.print(
+        f"inventory: scan #{summary['scan_id']} of site {summary['site']!r}: {len(summary['new'])} new, "
+        f"{len(summary['gone'])} gone, {len(summary['moved'])} moved, {len(summary['changed'])} changed, "
+        f"{summary['restricted']} restricted"
+    )
+    raise typer.Exit(result.exit_code)
 
 
 def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 import sys
 import textwrap
 from collections import defaultdict
@@ -131,14 +132,43 @@ def credentials_file(path: Path, devices: list[LabDevice]) -> dict[str, tuple[st
     return secrets
 
 
+# The scan document keeps attempts only as counts per probe and status; the ONVIF attempts per
+# device come from the engine itself, run (without credentials) in the scanner namespace.
+ANONYMOUS_ONVIF = """
+import json, sys
+from scanner.engine.runner import ScanConfig, collect
+res = collect(ScanConfig(targets=[sys.argv[1]], probes=["arp", "ports", "onvif"], timeout=1.0, deadline=60))
+print(json.dumps({
+    "attempts": [[a.probe, a.target, a.status.value, a.detail] for a in res.output.attempts],
+    "observations": [[o.ip, o.probe, o.field, o.value] for o in res.output.observations],
+}))
+"""
+
+
+def start_onvif_without_credentials(lab: Lab) -> subprocess.Popen:
+    return lab.popen([sys.executable, "-c", ANONYMOUS_ONVIF, lab.subnet], stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, text=True, env=child_env(), cwd=str(ROOT))
+
+
+def finish(proc: subprocess.Popen) -> dict[str, Any]:
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    return json.loads(stdout)
+
+
 @pytest.fixture(scope="module")
 def lab_scan(tmp_path_factory):
     """One lab of every profile; one scan with every discovery probe and a credentials file."""
     tmp = tmp_path_factory.mktemp("probes-on-lab")
     with Lab() as lab:
         secrets = credentials_file(tmp / "credentials.yaml", list(lab.devices))
-        wait_for_mdns(lab)
+        anonymous = start_onvif_without_credentials(lab)  # runs while the mDNS names settle
+        try:
+            wait_for_mdns(lab)
+        finally:
+            result_anonymous = finish(anonymous)
         result = run_scan(lab, tmp, "--probes", DISCOVERY_PROBES, "--credentials", str(tmp / "credentials.yaml"))
+        result["anonymous"] = result_anonymous
         devices = {d.profile_name: d for d in lab.devices}
     result["devices"] = devices
     result["secrets"] = secrets
@@ -221,21 +251,39 @@ def test_ssdp_finds_every_upnp_device_and_reads_its_description(lab_scan, profil
     assert got["upnp.udn"] == [f"uuid:{ssdp['uuid']}"]
 
 
+def needs_login(profile: str) -> bool:
+    return not services_of(profile)["onvif"].get("device_info_without_auth")
+
+
+def device_service_url(device: LabDevice) -> str:
+    port = int(services_of(device.profile_name)["onvif"].get("port", 80))
+    return f"http://{device.ip}{'' if port == 80 else f':{port}'}/onvif/device_service"
+
+
 @pytest.mark.parametrize("profile", with_service("onvif"))
 def test_onvif_answers_date_and_time_and_refuses_device_information_without_login(lab_scan, profile):
     device = lab_scan["devices"][profile]
-    onvif = services_of(profile)["onvif"]
-    port = int(onvif.get("port", 80))
+    url = device_service_url(device)
     got = seen(lab_scan, device, "onvif")
     assert len(got["onvif.utc_time"]) == 1 and got["onvif.utc_time"][0].endswith("Z")
-    url = f"http://{device.ip}{'' if port == 80 else f':{port}'}/onvif/device_service"
     assert got["onvif.xaddr"] == [url]
-    problems = lab_scan["by_ip"][device.ip]["problems"]
-    refusal = [p for p in problems if p.startswith("onvif") and "GetDeviceInformation refused without credentials" in p]
-    if onvif.get("device_info_without_auth"):
-        assert not refusal
+    # without credentials: the clock answers, device information is refused, and that is recorded
+    anonymous = lab_scan["anonymous"]
+    fields = {f for ip, probe, f, _ in anonymous["observations"] if ip == device.ip and probe == "onvif"}
+    refusals = [a for a in anonymous["attempts"]
+                if a[0] == "onvif" and a[1] == url and a[2] == "auth_required" and "GetDeviceInformation" in a[3]]
+    assert "onvif.utc_time" in fields
+    if needs_login(profile):
+        assert len(refusals) == 1, anonymous["attempts"]
+        assert not fields & {"onvif.manufacturer", "onvif.model", "onvif.serial", "onvif.firmware"}
     else:
-        assert refusal, problems
+        assert not refusals
+
+
+def test_the_scan_document_counts_one_refusal_per_onvif_device_that_needs_login(lab_scan):
+    counts = lab_scan["doc"]["scan"]["attempts"]["onvif"]
+    assert counts.get("auth_required") == len([p for p in with_service("onvif") if needs_login(p)])
+    assert "refused" not in counts, "the supplied credentials were accepted everywhere"
 
 
 @pytest.mark.parametrize("profile", with_service("onvif"))
