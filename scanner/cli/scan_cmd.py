@@ -27,6 +27,12 @@ from .app import app
 err = Console(stderr=True, soft_wrap=True)
 
 
+DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")]
+SiteOption = Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")]
+WebhookOption = Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")]
+WaitOption = Annotated[float, typer.Option(help="With --db/--site: seconds to wait for a running scan of the site before refusing.")]
+
+
 class ProgressObserver(ScanObserver):
     """Draws the engine's phases as a rich progress bar on stderr."""
 
@@ -90,10 +96,10 @@ def scan(
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
-    db: Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")] = None,
-    site: Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")] = None,
-    webhook: Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")] = None,
-    wait: Annotated[float, typer.Option(help="With --db/--site: seconds to wait for a running scan of the site before refusing.")] = 0.0,
+    db: DbOption = None,
+    site: SiteOption = None,
+    webhook: WebhookOption = None,
+    wait: WaitOption = 0.0,
 ) -> None:
     """Scan networks for CCTV cameras, NVRs and DVRs, identify their real maker, and classify them.
 
@@ -147,13 +153,29 @@ def scan(
             raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
     except (CctvScanError, ValueError) as exc:
         raise fail(str(exc)) from None
+    raise typer.Exit(report_recorded(result))
+
+
+def report_recorded(result) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
+    """One line about what the inventory made of the scan; returns the run's exit status."""
     summary = result.summary()
     err.print(
         f"inventory: scan #{summary['scan_id']} of site {summary['site']!r}: {len(summary['new'])} new, "
         f"{len(summary['gone'])} gone, {len(summary['moved'])} moved, {len(summary['changed'])} changed, "
         f"{summary['restricted']} restricted"
     )
-    raise typer.Exit(result.exit_code)
+    return int(result.exit_code)
+
+
+def record_document(doc: ScanDocument, db: str | None, site: str | None, webhook: str | None, wait: float) -> int:
+    """Record a finished scan document (passive runs); returns the exit status flags."""
+    from ..inventory import InventoryError, ScanLockedError, record_scan
+
+    try:
+        result = record_scan(doc, db=db, site=site or "default", webhook=webhook, wait=wait)
+    except InventoryError as exc:
+        raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
+    return report_recorded(result)
 
 
 def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:
