@@ -11,15 +11,17 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..engine import ScanConfig, ScanObserver, run_scan
 from ..probes.base import raw_sockets_allowed
+from ..credentials import CredentialsError, load_credentials
 from ..errors import CctvScanError
 from ..models import ScanDocument
 from ..report import dump, load
 from ..report.table import render
-from ..scope import parse_scope
+from ..targets import resolve_scope
 from .app import app
 
 err = Console(stderr=True, soft_wrap=True)
@@ -52,7 +54,7 @@ class ProgressObserver(ScanObserver):
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 
@@ -61,9 +63,17 @@ def fail(message: str, code: int = 2) -> typer.Exit:
         "Examples:\n\n"
         "  sudo cctv-scan scan 10.20.0.0/24\n\n"
         "  sudo cctv-scan scan 10.20.0.0/24 10.21.0.0/24 --exclude 10.20.0.1 --json scan.json\n\n"
+        "  sudo cctv-scan scan --interface eth1 --interface eth2\n\n"
+        "  sudo cctv-scan scan --scope-file sites.txt --credentials onvif.yaml\n\n"
         "  sudo cctv-scan scan 192.168.1.0/24 --policy us-ndaa --timeout 3\n\n"
         "  sudo cctv-scan scan 10.20.0.0/24 --site hq --db /var/lib/cctv-scan/inventory.sqlite\n\n"
-        "What it sends: ARP who-has to each in-scope address, TCP connections to the camera "
+        "A scope file lists one CIDR or address per line; '#' starts a comment; a line "
+        "'!10.20.0.1' or 'exclude 10.20.0.0/28' is never touched. A credentials file (YAML, "
+        "chmod 600) holds 'default: {username: ..., password: ...}' and/or 'hosts: {CIDR: "
+        "{username: ..., password: ...}}'; it is used only for read-only ONVIF queries and is "
+        "never logged or written to a report.\n\n"
+        "What it sends: ARP who-has to each in-scope address, discovery queries (WS-Discovery, "
+        "SADP, DHIP, mDNS, SSDP) on the interfaces facing the scope, TCP connections to the camera "
         "ports, read-only HTTP GETs and RTSP OPTIONS/DESCRIBE without credentials. It never "
         "guesses a password, never writes to a device, and never sends to an address outside "
         "the targets. Exit status: 0 done, 2 bad arguments or scope, 1 failure; with --db/--site, 4 is added "
@@ -71,9 +81,11 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     )
 )
 def scan(
-    targets: Annotated[list[str], typer.Argument(help="CIDRs or addresses to scan, e.g. 10.20.0.0/24.", show_default=False)],
+    targets: Annotated[Optional[list[str]], typer.Argument(help="CIDRs or addresses to scan, e.g. 10.20.0.0/24 (or use --interface / --scope-file).", show_default=False)] = None,
     exclude: Annotated[list[str], typer.Option("--exclude", "-x", help="CIDR or address never to touch (repeatable).")] = [],
-    interface: Annotated[Optional[str], typer.Option("--interface", "-i", help="Send ARP only on this interface.")] = None,
+    interface: Annotated[list[str], typer.Option("--interface", "-i", help="Scan the subnets on this interface when no targets are given; ARP and multicast go only out of it (repeatable).")] = [],
+    scope_file: Annotated[Optional[Path], typer.Option("--scope-file", help="More targets, one CIDR/address per line; '!' or 'exclude ' lines are exclusions.")] = None,
+    credentials: Annotated[Optional[Path], typer.Option("--credentials", help="YAML file (mode 0600) of ONVIF credentials for authenticated read-only queries.")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1) here.")] = None,
     policy: Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")] = "uk-sensitive-sites",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one answer; whole exchanges are capped at twice this.")] = 2.0,
@@ -93,10 +105,16 @@ def scan(
 
     Needs root for the ARP sweep; without root it uses the kernel's ARP cache and says so.
     """
+    try:
+        creds = load_credentials(credentials) if credentials is not None else None
+    except CredentialsError as exc:
+        raise fail(str(exc)) from None
     config = ScanConfig(
-        targets=targets,
+        targets=targets or [],
         excludes=exclude,
-        interface=interface,
+        interfaces=interface,
+        scope_file=str(scope_file) if scope_file is not None else None,
+        credentials=creds,
         policy=policy,
         timeout=timeout,
         concurrency=concurrency,
@@ -117,7 +135,10 @@ def scan(
             return run_scan(config, ProgressObserver(progress))
 
     try:
-        config.scope = parse_scope(targets, exclude, allow_public=allow_public, max_addresses=max_addresses)
+        config.scope = resolve_scope(
+            config.targets, exclude, scope_file=config.scope_file, interfaces=interface,
+            allow_public=allow_public, max_addresses=max_addresses,
+        )
         if db is None and site is None:
             finish(execute(), json_out, quiet)
             return
