@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import ScopeError
@@ -87,12 +88,14 @@ def interface_subnets(ifname: str) -> list[ipaddress.IPv4Network]:
     return nets
 
 
-def addresses_for_scope(scope: Scope, interface: str | None = None) -> list[LocalAddress]:
+def addresses_for_scope(scope: Scope, interfaces: str | Sequence[str] = ()) -> list[LocalAddress]:
     """The local addresses from which multicast discovery reaches the scope: those whose subnet
-    overlaps a scope network (on ``interface`` only, when one is named). Loopback never."""
+    overlaps a scope network (on the named ``interfaces`` only, when any are named). Loopback
+    never."""
+    names = (interfaces,) if isinstance(interfaces, str) else tuple(interfaces)
     chosen: list[LocalAddress] = []
     for a in local_addresses():
-        if a.network.is_loopback or (interface and a.ifname != interface):
+        if a.network.is_loopback or (names and a.ifname not in names):
             continue
         if any(a.network.overlaps(n) for n in scope.networks):
             chosen.append(a)

@@ -36,6 +36,7 @@ class AttemptStatus(StrEnum):
     NO_REPLY = "no_reply"  # nothing came back (closed port, silent host): normal, not an error
     TIMEOUT = "timeout"  # a connection was made but the peer stalled
     REFUSED = "refused"
+    AUTH_REQUIRED = "auth_required"  # the device wants credentials we do not have: normal, not an error
     UNREACHABLE = "unreachable"
     PERMISSION = "permission"  # e.g. raw sockets without root
     MALFORMED = "malformed"  # the peer sent bytes we could not parse
@@ -69,7 +70,7 @@ class ProbeAttempt:
 
     @property
     def failed(self) -> bool:
-        return self.status not in (AttemptStatus.OK, AttemptStatus.NO_REPLY, AttemptStatus.SKIPPED)
+        return self.status not in (AttemptStatus.OK, AttemptStatus.NO_REPLY, AttemptStatus.SKIPPED, AttemptStatus.AUTH_REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)

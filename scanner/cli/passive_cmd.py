@@ -13,7 +13,7 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, T
 
 from ..errors import CctvScanError
 from .app import app
-from .scan_cmd import err, fail, finish
+from .scan_cmd import DbOption, SiteOption, WaitOption, WebhookOption, err, fail, finish, record_document
 
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
 
@@ -61,6 +61,10 @@ def pcap(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1, mode passive) here.")] = None,
     policy: Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")] = "uk-sensitive-sites",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+    db: DbOption = None,
+    site: SiteOption = None,
+    webhook: WebhookOption = None,
+    wait: WaitOption = 0.0,
 ) -> None:
     """Identify cameras, NVRs and DVRs from captured traffic, sending nothing.
 
@@ -83,8 +87,10 @@ def pcap(
     _report_problems(run)
     doc = _document(run, policy)
     finish(doc, json_out, quiet)
+    code = record_document(doc, db, site, webhook, wait) if db is not None or site is not None else 0
     if run.errors:
         raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 @app.command(
@@ -106,6 +112,10 @@ def listen(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1, mode passive) here.")] = None,
     policy: Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")] = "uk-sensitive-sites",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+    db: DbOption = None,
+    site: SiteOption = None,
+    webhook: WebhookOption = None,
+    wait: WaitOption = 0.0,
 ) -> None:
     """Identify cameras, NVRs and DVRs from live traffic on an interface, sending nothing."""
     from ..passive import listen as do_listen
@@ -124,5 +134,7 @@ def listen(
     _report_problems(run)
     doc = _document(run, policy)
     finish(doc, json_out, quiet)
+    code = record_document(doc, db, site, webhook, wait) if db is not None or site is not None else 0
     if run.errors:
         raise typer.Exit(1)
+    raise typer.Exit(code)

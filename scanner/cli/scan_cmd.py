@@ -11,17 +11,26 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..engine import ScanConfig, ScanObserver, run_scan
 from ..probes.base import raw_sockets_allowed
+from ..credentials import CredentialsError, load_credentials
 from ..errors import CctvScanError
 from ..models import ScanDocument
 from ..report import dump, load
 from ..report.table import render
+from ..targets import resolve_scope
 from .app import app
 
 err = Console(stderr=True, soft_wrap=True)
+
+
+DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")]
+SiteOption = Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")]
+WebhookOption = Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")]
+WaitOption = Annotated[float, typer.Option(help="With --db/--site: seconds to wait for a running scan of the site before refusing.")]
 
 
 class ProgressObserver(ScanObserver):
@@ -45,7 +54,7 @@ class ProgressObserver(ScanObserver):
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code)
 
 
@@ -54,17 +63,29 @@ def fail(message: str, code: int = 2) -> typer.Exit:
         "Examples:\n\n"
         "  sudo cctv-scan scan 10.20.0.0/24\n\n"
         "  sudo cctv-scan scan 10.20.0.0/24 10.21.0.0/24 --exclude 10.20.0.1 --json scan.json\n\n"
+        "  sudo cctv-scan scan --interface eth1 --interface eth2\n\n"
+        "  sudo cctv-scan scan --scope-file sites.txt --credentials onvif.yaml\n\n"
         "  sudo cctv-scan scan 192.168.1.0/24 --policy us-ndaa --timeout 3\n\n"
-        "What it sends: ARP who-has to each in-scope address, TCP connections to the camera "
+        "  sudo cctv-scan scan 10.20.0.0/24 --site hq --db /var/lib/cctv-scan/inventory.sqlite\n\n"
+        "A scope file lists one CIDR or address per line; '#' starts a comment; a line "
+        "'!10.20.0.1' or 'exclude 10.20.0.0/28' is never touched. A credentials file (YAML, "
+        "chmod 600) holds 'default: {username: ..., password: ...}' and/or 'hosts: {CIDR: "
+        "{username: ..., password: ...}}'; it is used only for read-only ONVIF queries and is "
+        "never logged or written to a report.\n\n"
+        "What it sends: ARP who-has to each in-scope address, discovery queries (WS-Discovery, "
+        "SADP, DHIP, mDNS, SSDP) on the interfaces facing the scope, TCP connections to the camera "
         "ports, read-only HTTP GETs and RTSP OPTIONS/DESCRIBE without credentials. It never "
         "guesses a password, never writes to a device, and never sends to an address outside "
-        "the targets. Exit status: 0 done, 2 bad arguments or scope, 1 failure."
+        "the targets. Exit status: 0 done, 2 bad arguments or scope, 1 failure; with --db/--site, 4 is added "
+        "when restricted devices are present and 8 when new devices appeared (3: another scan holds the lock)."
     )
 )
 def scan(
-    targets: Annotated[list[str], typer.Argument(help="CIDRs or addresses to scan, e.g. 10.20.0.0/24.", show_default=False)],
+    targets: Annotated[Optional[list[str]], typer.Argument(help="CIDRs or addresses to scan, e.g. 10.20.0.0/24 (or use --interface / --scope-file).", show_default=False)] = None,
     exclude: Annotated[list[str], typer.Option("--exclude", "-x", help="CIDR or address never to touch (repeatable).")] = [],
-    interface: Annotated[Optional[str], typer.Option("--interface", "-i", help="Send ARP only on this interface.")] = None,
+    interface: Annotated[list[str], typer.Option("--interface", "-i", help="Scan the subnets on this interface when no targets are given; ARP and multicast go only out of it (repeatable).")] = [],
+    scope_file: Annotated[Optional[Path], typer.Option("--scope-file", help="More targets, one CIDR/address per line; '!' or 'exclude ' lines are exclusions.")] = None,
+    credentials: Annotated[Optional[Path], typer.Option("--credentials", help="YAML file (mode 0600) of ONVIF credentials for authenticated read-only queries.")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1) here.")] = None,
     policy: Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")] = "uk-sensitive-sites",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one answer; whole exchanges are capped at twice this.")] = 2.0,
@@ -75,15 +96,25 @@ def scan(
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+    db: DbOption = None,
+    site: SiteOption = None,
+    webhook: WebhookOption = None,
+    wait: WaitOption = 0.0,
 ) -> None:
     """Scan networks for CCTV cameras, NVRs and DVRs, identify their real maker, and classify them.
 
     Needs root for the ARP sweep; without root it uses the kernel's ARP cache and says so.
     """
+    try:
+        creds = load_credentials(credentials) if credentials is not None else None
+    except CredentialsError as exc:
+        raise fail(str(exc)) from None
     config = ScanConfig(
-        targets=targets,
+        targets=targets or [],
         excludes=exclude,
-        interface=interface,
+        interfaces=interface,
+        scope_file=str(scope_file) if scope_file is not None else None,
+        credentials=creds,
         policy=policy,
         timeout=timeout,
         concurrency=concurrency,
@@ -95,16 +126,56 @@ def scan(
     )
     if not raw_sockets_allowed():
         err.print("[yellow]no raw-socket rights (not root):[/] the ARP sweep cannot run; using the kernel ARP cache and TCP probes instead.")
-    try:
+
+    def execute() -> ScanDocument:
         if quiet:
-            doc = run_scan(config)
-        else:
-            columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            with Progress(*columns, console=err, transient=True) as progress:
-                doc = run_scan(config, ProgressObserver(progress))
+            return run_scan(config)
+        columns = (SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            return run_scan(config, ProgressObserver(progress))
+
+    try:
+        config.scope = resolve_scope(
+            config.targets, exclude, scope_file=config.scope_file, interfaces=interface,
+            allow_public=allow_public, max_addresses=max_addresses,
+        )
+        if db is None and site is None:
+            finish(execute(), json_out, quiet)
+            return
+        from ..inventory import Inventory, InventoryError, ScanLockedError
+
+        try:
+            with Inventory.open(db) as inventory, inventory.run(site or "default", wait=wait) as recording:
+                doc = execute()
+                finish(doc, json_out, quiet)  # the document is out before the inventory is touched again
+                result = recording.finish(doc, webhook=webhook)
+        except InventoryError as exc:
+            raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
     except (CctvScanError, ValueError) as exc:
         raise fail(str(exc)) from None
-    finish(doc, json_out, quiet)
+    raise typer.Exit(report_recorded(result))
+
+
+def report_recorded(result) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
+    """One line about what the inventory made of the scan; returns the run's exit status."""
+    summary = result.summary()
+    err.print(
+        f"inventory: scan #{summary['scan_id']} of site {summary['site']!r}: {len(summary['new'])} new, "
+        f"{len(summary['gone'])} gone, {len(summary['moved'])} moved, {len(summary['changed'])} changed, "
+        f"{summary['restricted']} restricted"
+    )
+    return int(result.exit_code)
+
+
+def record_document(doc: ScanDocument, db: str | None, site: str | None, webhook: str | None, wait: float) -> int:
+    """Record a finished scan document (passive runs); returns the exit status flags."""
+    from ..inventory import InventoryError, ScanLockedError, record_scan
+
+    try:
+        result = record_scan(doc, db=db, site=site or "default", webhook=webhook, wait=wait)
+    except InventoryError as exc:
+        raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
+    return report_recorded(result)
 
 
 def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:
@@ -121,7 +192,7 @@ def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:
         "Examples:\n\n"
         "  sudo cctv-scan demo\n\n"
         "  sudo cctv-scan demo --json demo.json\n\n"
-        "  sudo cctv-scan demo --profiles hikvision-camera,axis-camera\n\n"
+        "  sudo cctv-scan demo --profiles hikvision-ds-2cd2143g2-i,axis-p3245-lve\n\n"
         "Everything happens inside network namespaces the demo creates (198.18.0.0/24, no route "
         "out) and removes afterwards; no packet reaches a real network."
     )

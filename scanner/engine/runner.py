@@ -25,14 +25,17 @@ from ..models import AttemptStatus, Host, ProbeAttempt, ProbeOutput, ScanDocumen
 from ..probes import ALL_PROBES
 from ..ratelimit import RateLimiter
 from ..probes.base import DiscoveryProbe, HostProbe, Probe, ProbeContext
-from ..scope import DEFAULT_MAX_ADDRESSES, Scope, parse_scope
+from ..scope import DEFAULT_MAX_ADDRESSES, Scope
+from ..targets import resolve_scope
 
 
 @dataclass
 class ScanConfig:
     targets: Sequence[str] = ()
     excludes: Sequence[str] = ()
-    interface: str | None = None
+    interface: str | None = None  # one interface (kept for callers); merged into ``interfaces``
+    interfaces: Sequence[str] = ()  # scope when no targets; ARP and multicast go only there
+    scope_file: str | None = None  # more targets/excludes, one per line (scanner.targets)
     allow_public: bool = False
     max_addresses: int = DEFAULT_MAX_ADDRESSES
     timeout: float = 2.0
@@ -102,14 +105,16 @@ def _marker_paths() -> tuple[str, ...]:
 def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collected:
     """Run the probes over the scope and return what they saw."""
     obs = observer or ScanObserver()
-    scope = config.scope or parse_scope(
-        config.targets, config.excludes, allow_public=config.allow_public, max_addresses=config.max_addresses
+    interfaces = tuple(dict.fromkeys([*config.interfaces, *([config.interface] if config.interface else [])]))
+    scope = config.scope or resolve_scope(
+        config.targets, config.excludes, scope_file=config.scope_file, interfaces=interfaces,
+        allow_public=config.allow_public, max_addresses=config.max_addresses,
     )
     probes = _selected(config)
     ctx = ProbeContext(
         scope=scope,
         timeout=config.timeout,
-        interface=config.interface,
+        interfaces=interfaces,
         credentials=config.credentials,
         http_marker_paths=_marker_paths() if any(p.name == "http" for p in probes) else (),
         log=obs.note,

@@ -1,6 +1,9 @@
 """Turn an identity into a verdict under a policy: restricted, review, clear or unidentified.
 
-Every verdict comes with sentences a removal officer can read, each naming its source. The order
+Every verdict comes with sentences a removal officer can read in a terminal. The first is one
+short sentence: who made the device, the brand it is sold under if different, and the policy (or
+list) that decides it. The sentences after it carry the detail: the legal citation, the relation
+that links a brand to its maker, the points a reviewer must check, each naming its source. The order
 of the rules is the order of the questions a reviewer would ask: is it surveillance equipment at
 all; do we know who made it; does the policy cover that company (or the brand it is sold under);
 if not, is there a tie, a relation or a doubt that needs a human; otherwise it is clear.
@@ -39,9 +42,10 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
 
     if maker is None and brand is None:
         if ident.device_type in _VIDEO and p.review_video_without_maker:
-            return _review(f"A {ident.device_type.value} whose maker could not be determined: evidence too weak to decide {under}.")
+            return _review(f"A {ident.device_type.value} whose maker could not be determined: evidence too weak to decide under {p.name}.")
         return Verdict(Classification.UNIDENTIFIED, ("No fingerprint named a maker or brand for this device.",))
 
+    who = _who(brand, maker)
     cover_maker = p.coverage(maker, vdb)
     cover_brand = p.coverage(brand, vdb) if brand != maker else None
 
@@ -50,22 +54,18 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
             c = cover_maker or cover_brand
             assert c is not None
             return _review(
-                f"Made by {c.vendor} but identified as {ident.device_type.value} equipment, not visual surveillance "
-                f"equipment: check whether {p.title} applies. {c.sentence} (source: {c.source})."
+                f"{who}, identified as {ident.device_type.value} equipment, not visual surveillance equipment: check whether {p.name} applies.",
+                _cite(c, p),
             )
         return Verdict(
             Classification.CLEAR,
-            (f"Identified as a non-surveillance device ({ident.device_type.value}, {maker or brand}); outside the scope of {p.title}.",),
+            (f"Identified as a non-surveillance device ({ident.device_type.value}, {maker or brand}); outside the scope of {p.name}.",),
         )
 
     if cover_maker is not None:
         return _covered_maker(ident, p, cover_maker)
     if cover_brand is not None:
-        return _with_confidence(
-            ident,
-            p,
-            f"Presents as {brand}: {cover_brand.sentence}; {p.title} covers it (source: {cover_brand.source}).",
-        )
+        return _with_confidence(ident, p, f"{who}: the brand is {cover_brand.short}, covered by {p.name}.", _cite(cover_brand, p))
 
     # Not covered. Is there anything a human must look at?
     reviews: list[str] = []
@@ -97,42 +97,51 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
                 f"(source: {related[1]})."
             )
     if ident.confidence < p.min_confidence:
-        reviews.append(f"Identified as {maker} only on weak evidence (confidence {ident.confidence:.2f}).")
+        reviews.append(f"Identified as {maker or brand} only on weak evidence (confidence {ident.confidence:.2f}).")
     if reviews:
-        return Verdict(Classification.REVIEW, tuple(reviews))
+        return Verdict(Classification.REVIEW, (f"{who}: not covered by {p.name}, but needs review.", *reviews))
     v = vdb.get(maker)
     where = f", organised in {v.country}" if v is not None and v.country != "--" else ""
     legal = v.display if v is not None else maker
-    sold = f"Sold as {brand}, made by {legal}" if brand and brand != maker else f"Made by {legal}"
     cite = f" (source: {v.source})" if v is not None else ""
-    return Verdict(Classification.CLEAR, (f"{sold}{where}: not a company {p.title} covers{cite}.",))
+    return Verdict(Classification.CLEAR, (f"{who}: not covered by {p.name}.", f"{legal}{where}{cite}."))
+
+
+def _who(brand: str | None, maker: str | None) -> str:
+    """'Made by Hikvision' or 'Sold as LTS, made by Hikvision': the start of every first reason."""
+    if brand and maker and brand != maker:
+        return f"Sold as {brand}, made by {maker}"
+    return f"Made by {maker or brand}"
+
+
+def _cite(c: Coverage, p: Policy) -> str:
+    """The second reason: the full legal sentence and the policy's full title, with the source."""
+    return f"{c.sentence}; {p.title} covers it (source: {c.source})."
 
 
 def _covered_maker(ident: Identity, p: Policy, c: Coverage) -> Verdict:
     brand, maker = ident.vendor, ident.platform_vendor
     if ident.platform_inferred is not None:
         rel = ident.platform_inferred
-        phrase = rel.describe(brand or "")
+        link = f"{rel.describe(brand or '')} (source: {rel.source})."
         if rel.strength != "documented":
             return _review(
-                f"Presents as {brand}; {phrase}, but this device's platform was not confirmed on the wire. "
-                f"If it is {maker}'s: {c.sentence} (sources: {rel.source}; {c.source})."
+                f"Sold as {brand}, maybe made by {maker} (not confirmed on the wire): review under {p.name}.",
+                link,
+                _cite(c, p),
             )
         return _with_confidence(
-            ident, p, f"Presents as {brand}; {phrase}, so it is {maker}-made: {c.sentence}; {p.title} covers it (sources: {rel.source}; {c.source})."
+            ident, p, f"Sold as {brand}, a {maker} {rel.type}: {c.short}, covered by {p.name}.", link, _cite(c, p)
         )
-    if brand and brand != maker:
-        head = f"Sold as {brand}, but built by {maker} (rebrand: see conflicts)"
-    else:
-        head = f"Made by {maker}"
-    return _with_confidence(ident, p, f"{head}: {c.sentence}; {p.title} covers it (source: {c.source}).")
+    rebrand = " (rebrand)" if brand and brand != maker else ""
+    return _with_confidence(ident, p, f"{_who(brand, maker)}{rebrand}: {c.short}, covered by {p.name}.", _cite(c, p))
 
 
-def _with_confidence(ident: Identity, p: Policy, sentence: str) -> Verdict:
+def _with_confidence(ident: Identity, p: Policy, first: str, *detail: str) -> Verdict:
     if ident.confidence < p.min_confidence:
-        return _review(f"Weak evidence (confidence {ident.confidence:.2f}) for: {sentence}")
-    return Verdict(Classification.RESTRICTED, (sentence,))
+        return _review(f"Weak evidence (confidence {ident.confidence:.2f}) for: {first}", *detail)
+    return Verdict(Classification.RESTRICTED, (first, *detail))
 
 
-def _review(sentence: str) -> Verdict:
-    return Verdict(Classification.REVIEW, (sentence,))
+def _review(first: str, *detail: str) -> Verdict:
+    return Verdict(Classification.REVIEW, (first, *detail))

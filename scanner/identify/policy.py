@@ -26,9 +26,11 @@ class PolicyError(CctvScanError):
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """Why a policy covers one company: one sentence and its source."""
+    """Why a policy covers one company: a few words for the first reason, the full sentence
+    (the legal citation) for the second, and its source."""
 
     vendor: str
+    short: str  # "organised in the PRC", "named on NDAA section 889"
     sentence: str
     source: str
 
@@ -50,6 +52,11 @@ class Policy:
     review_video_without_maker: bool = True
     min_confidence: float = 0.3
     device_types: tuple[str, ...] = ("camera", "nvr", "dvr", "unknown")
+    short: str = ""  # a few words for the first reason; the title when not given
+
+    @property
+    def name(self) -> str:
+        return self.short or self.title
 
     def coverage(self, name: str | None, vdb: VendorDB, _depth: int = 0) -> Coverage | None:
         """Why this policy covers company ``name``, or None if it does not."""
@@ -57,10 +64,11 @@ class Policy:
         if v is None:
             return None
         if name in self.cover_vendors:
-            return Coverage(v.name, f"{v.display} is named by the policy {self.title}", self.source)
+            return Coverage(v.name, "named by the policy", f"{v.display} is named by the policy {self.title}", self.source)
         if self.cover_prc_organised and v.prc_organised:
             return Coverage(
                 v.name,
+                "organised in the PRC",
                 f"{v.display} is organised in the People's Republic of China, so the PRC National "
                 f"Intelligence Law (Art. 7) applies to it",
                 f"PRC National Intelligence Law (2017) Art. 7; {v.source}",
@@ -69,15 +77,21 @@ class Policy:
             standing = v.standing.get(list_id)
             doc = vdb.lists.get(list_id)
             if standing is not None and doc is not None and standing.status in _COVERING:
-                how = "named on" if standing.status == "named" else "covered, as a subsidiary or affiliate, by"
-                return Coverage(v.name, f"{v.display} is {how} {doc.cite()}", standing.source)
+                if standing.status == "named":
+                    short, how = f"named on {doc.name}", "named on"
+                else:
+                    short, how = f"an affiliate under {doc.name}", "covered, as a subsidiary or affiliate, by"
+                return Coverage(v.name, short, f"{v.display} is {how} {doc.cite()}", standing.source)
         if _depth == 0:
             for rel in v.relations:
                 if rel.type in self.cover_related and rel.strength == "documented":
                     parent = self.coverage(rel.to, vdb, _depth=1)
                     if parent is not None:
                         return Coverage(
-                            v.name, f"{rel.describe(v.name)}, and {parent.sentence}", f"{rel.source}; {parent.source}"
+                            v.name,
+                            f"{rel.type} of {rel.to}, {parent.short}",
+                            f"{rel.describe(v.name)}, and {parent.sentence}",
+                            f"{rel.source}; {parent.source}",
                         )
         return None
 
@@ -118,6 +132,7 @@ def load_policy_file(path: Path, db: FingerprintDB) -> Policy:
     return Policy(
         id=doc["id"],
         title=doc["title"],
+        short=doc.get("short", ""),
         source=doc["source"],
         description=doc.get("description", ""),
         cover_prc_organised=bool(covers.get("prc_organised", False)),

@@ -20,6 +20,11 @@ class ListDoc:
     source: str
     reference: str = ""
     summary: str = ""
+    short: str = ""  # a few words for the one-line reason ("NDAA section 889")
+
+    @property
+    def name(self) -> str:
+        return self.short or self.title
 
     def cite(self) -> str:
         ref = f" ({self.reference})" if self.reference else ""

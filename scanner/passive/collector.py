@@ -11,7 +11,8 @@ One ``Collector`` per run: ``feed`` each frame (from a file or a live interface)
   (see ``discovery``); layer-2 SADP (ethertype 0x8033) by ``sadp_l2``.
 - TCP: streams reassembled per connection (``tcpflows``, capped); HTTP responses through the
   active HTTP probe's ``parse_response`` (with the request's path, so marker paths and the
-  favicon come out as in a scan), UPnP descriptions through the SSDP probe's parser, RTSP
+  favicon come out as in a scan; the page "/" redirects to is read as the front page, as the
+  active probe reads it: ``frontpage``), UPnP descriptions through the SSDP probe's parser, RTSP
   replies through the RTSP probe's parser, TLS ClientHello SNI (``tls.sni``, for the client)
   and TLS 1.2 server certificates (``tls.subject``, ``tls.issuer``); a SYN-ACK is ``port.open``.
   Request headers give ``http.user_agent`` / ``rtsp.user_agent`` for the client.
@@ -33,6 +34,7 @@ from ..models import AttemptStatus, Host, Observation, ProbeAttempt
 from ..probes.http import Fetched, certificate_names, parse_response
 from ..probes.rtsp import RtspReplyError, observations_from, parse_reply
 from . import dhcp, discovery, messages, sadp_l2, tls
+from .frontpage import FrontPages, is_redirect
 from .frames import ETH_ARP, ETH_SADP, PROTO_TCP, PROTO_UDP, SUPPORTED_LINKTYPES, TCP_ACK, TCP_SYN, Frame, decode, mac_text
 from .tcpflows import Conversation, FlowTable
 
@@ -61,6 +63,7 @@ class Collector:
     def __init__(self, marker_paths: tuple[str, ...] = ()) -> None:
         self.marker_paths = set(marker_paths)
         self.flows = FlowTable()
+        self.front_pages = FrontPages()
         self.obs: dict[Observation, None] = {}
         self.held: dict[str, dict[Observation, None]] = {}  # by MAC, until it shows an address
         self.mac_of: dict[str, str] = {}
@@ -188,11 +191,12 @@ class Collector:
             if path == "/favicon.ico":
                 if resp.status == 200 and resp.body and resp.complete:
                     self._add(Observation(sip, "http", "http.favicon", hashlib.md5(resp.body).hexdigest(), sport))
-            elif path == "/":
-                for o in parse_response(sip, sport, fetched):
+                continue
+            for page in self.front_pages.response((sip, sport), path, fetched):
+                for o in parse_response(sip, sport, page):
                     self._add(o)
-            else:
-                if path in self.marker_paths:
+            if path != "/" or is_redirect(fetched):
+                if path in self.marker_paths and resp.status != 404:  # as the active probe: a 404 marks nothing
                     for o in parse_response(sip, sport, fetched, marker_path=path):
                         self._add(o)
                 server = resp.headers.get("server")

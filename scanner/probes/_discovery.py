@@ -91,7 +91,7 @@ def multicast_discover(
     out = ProbeOutput()
     started = time.monotonic()
     try:
-        locals_ = addresses_for_scope(ctx.scope, ctx.interface)
+        locals_ = addresses_for_scope(ctx.scope, ctx.interfaces)
     except CctvScanError as exc:
         out.attempts.append(probe.attempt("multicast", AttemptStatus.ERROR, str(exc), started))
         return out

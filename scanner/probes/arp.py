@@ -60,7 +60,7 @@ class ArpProbe(DiscoveryProbe):
         by_iface: dict[str, list[str]] = {}
         for ip in ctx.scope.addresses():
             iface, _addr, gateway = conf.route.route(ip)
-            if ctx.interface and iface != ctx.interface:
+            if ctx.interfaces and iface not in ctx.interfaces:
                 continue
             if gateway not in ("0.0.0.0", None) or iface in ("lo", None):
                 continue  # not on a connected subnet: ARP cannot reach it

@@ -46,7 +46,7 @@ class ProbeContext:
     scope: Scope
     timeout: float = DEFAULT_TIMEOUT
     max_body_bytes: int = MAX_BODY_BYTES
-    interface: str | None = None
+    interfaces: tuple[str, ...] = ()  # ARP and multicast discovery only on these (empty: any)
     is_root: bool = field(default_factory=lambda: raw_sockets_allowed())  # may send raw frames (ARP)
     open_ports: dict[str, set[int]] = field(default_factory=dict)  # filled by the port probe
     wsd_xaddrs: dict[str, set[str]] = field(default_factory=dict)  # ONVIF XAddrs WS-Discovery saw, by host

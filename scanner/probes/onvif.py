@@ -293,7 +293,7 @@ class OnvifProbe(HostProbe):
         if have_info:
             out.observations.extend(obs)
         elif status == "refused":
-            out.attempts.append(self.attempt(url, AttemptStatus.REFUSED, "GetDeviceInformation refused without credentials", started))
+            out.attempts.append(self.attempt(url, AttemptStatus.AUTH_REQUIRED, "GetDeviceInformation refused without credentials", started))
         elif status != "absent":
             self._record_failure(out, url, "GetDeviceInformation", status, started)
         if credential is not None:

@@ -128,13 +128,41 @@ def test_evidence_keeps_observations_that_matched_nothing(mini_db) -> None:  # t
 def test_uk_hikvision_firmware_is_restricted_with_the_law_and_statement_named(mini_db) -> None:  # type: ignore[no-untyped-def]
     ident, v = verdict(mini_db, "uk-sensitive-sites", obs("http.server", "App-webs/"), obs("arp.mac", MAC_HIKVISION, probe="arp"))
     assert v.classification is Classification.RESTRICTED
-    assert "National Intelligence Law (Art. 7)" in v.reasons[0] and "24 November 2022" in v.reasons[0]
+    # First reason: one short sentence a removal officer reads in a terminal (maker, policy).
+    first, legal = v.reasons[0], v.reasons[1]
+    assert first == "Made by Hikvision: organised in the PRC, covered by the UK statement of 24 Nov 2022 (sensitive sites)."
+    # Second reason: the legal citation, the policy's full title and the source.
+    assert "National Intelligence Law (Art. 7)" in legal and "24 November 2022" in legal and "(source: PRC National Intelligence Law" in legal
 
 
 def test_uk_rebranded_dahua_is_restricted_and_says_sold_as(mini_db) -> None:  # type: ignore[no-untyped-def]
     _, v = verdict(mini_db, "uk-sensitive-sites", obs("arp.mac", MAC_LOREX, probe="arp"), obs("http.realm", "Login to ND011811000000"))
     assert v.classification is Classification.RESTRICTED
-    assert v.reasons[0].startswith("Sold as Lorex, but built by Dahua")
+    assert v.reasons[0].startswith("Sold as Lorex, made by Dahua (rebrand")
+    assert "covered by the UK statement of 24 Nov 2022" in v.reasons[0]
+    assert "Dahua" in v.reasons[1] and "National Intelligence Law (Art. 7)" in v.reasons[1] and "source:" in v.reasons[1]
+
+
+FIRST_REASON_CASES = {
+    "hikvision-uk": ("uk-sensitive-sites", [("http.server", "App-webs/", "http"), ("arp.mac", MAC_HIKVISION, "arp")], "Hikvision", "restricted"),
+    "hikvision-us": ("us-ndaa", [("http.server", "App-webs/", "http")], "Hikvision", "restricted"),
+    "lorex-rebrand": ("uk-sensitive-sites", [("arp.mac", MAC_LOREX, "arp"), ("http.realm", "Login to ND011811000000", "http")], "Dahua", "restricted"),
+    "amcrest-brand-only": ("uk-sensitive-sites", [("arp.mac", "9c:8e:cd:00:00:01", "arp")], "Amcrest", "review"),
+    "uniview-us": ("us-ndaa", [("arp.mac", "6c:f1:7e:00:00:01", "arp")], "Uniview", "review"),
+    "axis": ("uk-sensitive-sites", [("arp.mac", MAC_AXIS, "arp")], "Axis", "clear"),
+}
+
+
+@pytest.mark.parametrize("case", list(FIRST_REASON_CASES))
+def test_the_first_reason_is_one_short_sentence_and_the_sources_follow(mini_db, case: str) -> None:  # type: ignore[no-untyped-def]
+    policy, seen, maker, verdict_value = FIRST_REASON_CASES[case]
+    _, v = verdict(mini_db, policy, *(obs(f, value, probe=probe) for f, value, probe in seen))
+    assert v.classification.value == verdict_value
+    first, rest = v.reasons[0], v.reasons[1:]
+    assert first.endswith(".") and ". " not in first and "source" not in first, first
+    assert len(first) <= 130, f"{len(first)} characters: {first}"
+    assert maker in first
+    assert rest and all("source:" in r for r in rest), "every sentence after the first names its source"
 
 
 def test_brand_only_with_a_reported_oem_relation_is_review_not_restricted(mini_db) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +178,9 @@ def test_uk_covers_every_prc_maker_but_us_only_reviews_the_unnamed_ones(mini_db)
     _, uk = verdict(mini_db, "uk-sensitive-sites", uniview)
     _, us = verdict(mini_db, "us-ndaa", uniview)
     assert uk.classification is Classification.RESTRICTED
-    assert us.classification is Classification.REVIEW and "not covered under US NDAA" in us.reasons[0]
+    assert us.classification is Classification.REVIEW
+    assert us.reasons[0] == "Made by Uniview: not covered by US NDAA FY2019 section 889, but needs review."
+    assert "organised in the PRC but is not covered under US NDAA" in us.reasons[1] and "source:" in us.reasons[1]
 
 
 def test_us_policy_restricts_the_section_889_companies(mini_db) -> None:  # type: ignore[no-untyped-def]

@@ -199,8 +199,8 @@ def test_open_device_information_is_read_without_credentials(device):
 
 def test_refusal_is_recorded_once_and_not_retried_without_credentials(device):
     out = run(device)
-    refused = [a for a in out.attempts if a.status == "refused"]
-    assert len(refused) == 1 and "without credentials" in refused[0].detail
+    refused = [a for a in out.attempts if a.status == "auth_required"]
+    assert len(refused) == 1 and "without credentials" in refused[0].detail and not refused[0].failed
     assert Device.seen_auth == [False]
     assert "onvif.manufacturer" not in fields(out) and fields(out)["onvif.utc_time"]
 

@@ -1,0 +1,185 @@
+"""Identification accuracy: how often vendor and platform_vendor come out right, and whether a
+device that no covered company made is ever wrongly marked ``restricted``.
+
+Two sets of cases are scored the same way:
+
+- the lab: a scan document of the emulated devices, judged against each profile's ``expected``
+  (``benchmarks/accuracy.py`` builds the lab and scans it inside its scanner namespace);
+- the corpus of real banners (``tests/corpus/banners.yaml``): each observation identified alone,
+  offline, as ``cctv-scan identify`` would.
+
+Scoring rules. *Identified*: the scanner named a value. *Right*: the value named equals the
+expected one, where "nothing" is right when nothing is expected. *Right when identified*: of the
+values named, the share that are the expected one. An expectation without a
+brand (``vendor: null``) expects the maker as the brand, because an identity presents a device
+that shows no brand as its maker. *Wrongly restricted*: the verdict is ``restricted`` while the
+expected identity is not one the policy covers (for the lab, while the profile expects another
+verdict). *Non-PRC makers*: cases whose expected maker is in vendors.yaml and not organised in the
+PRC; a ``restricted`` verdict on any of them is the error a removal team must never see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..models import Classification, Observation
+from .classify import classify
+from .fingerprints import FingerprintDB
+from .identity import build_identity
+from .matcher import match_observation
+from .policy import Policy
+from .vendors import VendorDB
+
+CORPUS_IP = "198.18.0.10"  # an address in the benchmark range; nothing is sent to it
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One device or observation: what was expected and what the scanner concluded."""
+
+    name: str
+    expected_vendor: str | None
+    expected_platform: str | None
+    got_vendor: str | None
+    got_platform: str | None
+    classification: str
+    restricted_is_wrong: bool  # the expected identity is not covered (or another verdict is expected)
+    non_prc_maker: bool  # the expected maker is known and not organised in the PRC
+
+
+@dataclass(frozen=True, slots=True)
+class FieldScore:
+    identified: int
+    right: int
+    identified_right: int = 0  # named a value, and the right one
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    cases: int
+    vendor: FieldScore
+    platform_vendor: FieldScore
+    wrongly_restricted: int
+    non_prc_cases: int
+    non_prc_restricted: int
+    wrong: tuple[str, ...]  # one line per case where vendor or platform_vendor is wrong
+
+
+def score(cases: Sequence[Case]) -> Score:
+    wrong = []
+    for c in cases:
+        if (c.got_vendor, c.got_platform) != (c.expected_vendor, c.expected_platform):
+            wrong.append(
+                f"{c.name}: expected {c.expected_vendor}/{c.expected_platform}, "
+                f"got {c.got_vendor}/{c.got_platform} ({c.classification})"
+            )
+    restricted = [c for c in cases if c.classification == Classification.RESTRICTED.value]
+    return Score(
+        cases=len(cases),
+        vendor=FieldScore(
+            identified=sum(c.got_vendor is not None for c in cases),
+            right=sum(c.got_vendor == c.expected_vendor for c in cases),
+            identified_right=sum(c.got_vendor is not None and c.got_vendor == c.expected_vendor for c in cases),
+        ),
+        platform_vendor=FieldScore(
+            identified=sum(c.got_platform is not None for c in cases),
+            right=sum(c.got_platform == c.expected_platform for c in cases),
+            identified_right=sum(c.got_platform is not None and c.got_platform == c.expected_platform for c in cases),
+        ),
+        wrongly_restricted=sum(c.restricted_is_wrong for c in restricted),
+        non_prc_cases=sum(c.non_prc_maker for c in cases),
+        non_prc_restricted=sum(c.non_prc_maker for c in restricted),
+        wrong=tuple(wrong),
+    )
+
+
+def _non_prc(vdb: VendorDB, maker: str | None) -> bool:
+    v = vdb.get(maker)
+    return v is not None and not v.prc_organised
+
+
+def _covered(policy: Policy, vdb: VendorDB, *names: str | None) -> bool:
+    return any(n is not None and policy.coverage(n, vdb) is not None for n in names)
+
+
+def load_corpus(path: Path) -> list[dict[str, Any]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: the corpus is a YAML list of observations")
+    return data
+
+
+def corpus_cases(entries: Iterable[Mapping[str, Any]], db: FingerprintDB, policy: Policy) -> list[Case]:
+    """Identify each corpus observation alone and pair it with its expectation."""
+    cases = []
+    for i, entry in enumerate(entries):
+        field, value, expected = entry["field"], entry["value"], entry["expected"]
+        obs = Observation(ip=CORPUS_IP, probe=field.split(".", 1)[0], field=field, value=value)
+        identity = build_identity([match_observation(obs, db)], db)
+        verdict = classify(identity, policy, db.vendors)
+        maker = expected.get("platform_vendor")
+        brand = expected.get("vendor") or maker
+        cases.append(
+            Case(
+                name=f"corpus[{i}] {field}={value[:40]!r}",
+                expected_vendor=brand,
+                expected_platform=maker,
+                got_vendor=identity.vendor,
+                got_platform=identity.platform_vendor,
+                classification=verdict.classification.value,
+                restricted_is_wrong=not _covered(policy, db.vendors, maker, brand),
+                non_prc_maker=_non_prc(db.vendors, maker),
+            )
+        )
+    return cases
+
+
+def lab_cases(devices: Iterable[Mapping[str, Any]], expected: Mapping[str, tuple[str, Mapping[str, Any]]], vdb: VendorDB) -> list[Case]:
+    """Pair each scanned device (scan-document dicts) with its profile's expectation.
+
+    ``expected`` maps an IP to (profile name, the profile's ``expected`` mapping). A profile the
+    scan did not report counts as found with nothing identified.
+    """
+    found = {d["ip"]: d for d in devices}
+    cases = []
+    for ip, (profile, want) in sorted(expected.items()):
+        d = found.get(ip, {})
+        maker = want.get("platform_vendor")
+        cases.append(
+            Case(
+                name=f"lab {profile}",
+                expected_vendor=want.get("vendor") or maker,
+                expected_platform=maker,
+                got_vendor=d.get("vendor"),
+                got_platform=d.get("platform_vendor"),
+                classification=d.get("classification", Classification.UNIDENTIFIED.value),
+                restricted_is_wrong=want.get("classification") != Classification.RESTRICTED.value,
+                non_prc_maker=_non_prc(vdb, maker),
+            )
+        )
+    return cases
+
+
+def _share(n: int, total: int) -> str:
+    return f"{n}/{total} ({100 * n / total:.0f}%)" if total else "0/0"
+
+
+def render_table(rows: Sequence[tuple[str, Score]]) -> str:
+    """A Markdown table, one row per (case set, field)."""
+    lines = [
+        "| cases | field | identified | right | right when identified | wrongly restricted | restricted, non-PRC maker |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, s in rows:
+        for field, fs in (("vendor", s.vendor), ("platform_vendor", s.platform_vendor)):
+            lines.append(
+                f"| {label} ({s.cases}) | {field} | {_share(fs.identified, s.cases)} | {_share(fs.right, s.cases)} "
+                f"| {_share(fs.identified_right, fs.identified)} "
+                f"| {_share(s.wrongly_restricted, s.cases)} | {s.non_prc_restricted} of {s.non_prc_cases} |"
+            )
+    return "\n".join(lines)
