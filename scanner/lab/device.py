@@ -13,6 +13,7 @@ addresses in one namespace), which is how a large lab stays cheap.
 from __future__ import annotations
 
 import argparse
+import json
 import importlib
 import os
 import signal
@@ -33,8 +34,31 @@ def _parse_device(spec: str) -> tuple[str, str, str, str]:
     return parts[0], parts[1], parts[2], parts[3]
 
 
-def start_device(profile_name: str, ip: str, mac: str, iface: str, only: set[str] | None) -> list[Any]:
+def apply_override(profile: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``profile[a][b][c] = value`` for the dotted ``path`` "a.b.c" (the key must exist)."""
+    *parents, last = path.split(".")
+    node: Any = profile
+    for key in parents:
+        node = node[key]
+    if last not in node:
+        raise KeyError(f"profile {profile.get('name')} has no {path}")
+    node[last] = value
+
+
+def _parse_set(spec: str) -> tuple[str, str, Any]:
+    try:
+        name, rest = spec.split(":", 1)
+        path, raw = rest.split("=", 1)
+        return name, path, json.loads(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--set wants PROFILE:dotted.path=JSON, got {spec!r}") from None
+
+
+def start_device(profile_name: str, ip: str, mac: str, iface: str, only: set[str] | None,
+                 overrides: dict[str, Any] | None = None) -> list[Any]:
     profile = load_profile(profile_name)
+    for path, value in (overrides or {}).items():
+        apply_override(profile, path, value)
     ctx = DeviceContext(name=profile["name"], ip=ip, mac=mac, iface=iface, profile=profile)
     started: list[Any] = []
     for svc_name, config in (profile.get("services") or {}).items():
@@ -49,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scanner.lab.device")
     parser.add_argument("--device", action="append", type=_parse_device, required=True)
     parser.add_argument("--services", default=None, help="comma-separated subset of services to start")
+    parser.add_argument("--set", action="append", type=_parse_set, default=[],
+                        help="PROFILE:dotted.path=JSON: change one profile value (e.g. a re-flashed firmware)")
     args = parser.parse_args(argv)
     only = set(args.services.split(",")) if args.services else None
 
@@ -61,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for profile_name, ip, mac, iface in args.device:
             try:
-                services += start_device(profile_name, ip, mac, iface, only)
+                overrides = {path: value for name, path, value in args.set if name == profile_name}
+                services += start_device(profile_name, ip, mac, iface, only, overrides)
             except Exception as exc:  # report which device/service failed, then stop
                 print(f"cctvlab device {profile_name}@{ip}: cannot start: {type(exc).__name__}: {exc}",
                       file=sys.stderr, flush=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import os
 import secrets
 import selectors
@@ -29,7 +30,8 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..errors import LabError
 from . import _netns
@@ -65,6 +67,7 @@ class Lab:
         services: Iterable[str] | None = None,
         persistent: bool = False,
         ready_timeout: float = READY_TIMEOUT,
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.lab_id = check_lab_id(lab_id) if lab_id else new_lab_id()
         net = ipaddress.ip_network(subnet, strict=True)
@@ -98,6 +101,12 @@ class Lab:
             raise LabError(f"block_multicast names devices not in the lab: {sorted(unknown)}")
         self.block_multicast = frozenset(blocked)
         self.services = set(services) if services is not None else None
+        # profile name -> {dotted path in the profile: new value}: e.g. a device re-flashed
+        # between two labs ({"services.sadp.fields.SoftwareVersion": "V5.6.2build 190701"}).
+        self.overrides = {name: dict(values) for name, values in (overrides or {}).items()}
+        unknown = set(self.overrides) - set(names)
+        if unknown:
+            raise LabError(f"overrides name profiles not in this lab: {', '.join(sorted(unknown))}")
         self.persistent = persistent
         self.ready_timeout = ready_timeout
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -256,6 +265,8 @@ class Lab:
                    "--device", f"{dev.profile_name}@{dev.ip}@{dev.mac}@eth0"]
             if self.services is not None:
                 cmd += ["--services", ",".join(sorted(self.services)) or "-"]
+            for path, value in self.overrides.get(dev.profile_name, {}).items():
+                cmd += ["--set", f"{dev.profile_name}:{path}={json.dumps(value)}"]
             with open(logs / f"{dev.name}.log", "wb") as log:
                 proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
                                         env=env, cwd="/", start_new_session=True)

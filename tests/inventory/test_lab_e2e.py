@@ -4,9 +4,8 @@ moved (new IP), removed and plugged back in between scans, on SQLite and Postgre
 Each scan runs inside the lab's scanner namespace (``python -m scanner scan ... --json``); the
 recording runs here, in the test's own namespace, because the inventory (a file, or PostgreSQL
 on 127.0.0.1) lives here. Device positions in the lab decide their IPs, so reordering the
-profiles between labs moves devices while their MACs (their identity) stay. Re-flashing (a new
-firmware between scans) is not exercised here: the lab has no way yet to override a profile's
-firmware; the firmware diff is covered with scan documents in test_lifecycle.py.
+profiles between labs moves devices while their MACs (their identity) stay. Re-flashing is a
+lab whose profile is overridden with another real firmware string (``Lab(overrides=...)``).
 """
 
 from __future__ import annotations
@@ -32,9 +31,14 @@ CAM_R1, CAM_C, CAM_R2, CAM_NEW = "hikvision-ds-2cd2143g2-i", "axis-p3245-lve", "
 EXPECTED: dict[str, str] = {}  # profile -> the verdict its lab profile says a scan must reach
 
 
-def scan_lab(profiles: list[str], out: Path) -> tuple[dict[str, str], dict[str, str]]:
+# A firmware string in the form Hikvision's SADP reply writes it, from a real DS-2CD2xxx reply
+# (Haicam golang/libs/onvif/haicam_test/discoverytest.go, cited in the lab profile).
+REFLASHED = "V5.6.2build 190701"
+
+
+def scan_lab(profiles: list[str], out: Path, overrides: dict | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """Scan a lab of these profiles; return {profile: ip} and {profile: mac} as the lab placed them."""
-    with lab_mod.Lab(profiles) as lab:
+    with lab_mod.Lab(profiles, overrides=overrides) as lab:
         done = lab.run([sys.executable, "-m", "scanner", "scan", lab.subnet, "--json", str(out), "--quiet"],
                        cwd=ROOT, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
@@ -80,8 +84,13 @@ def test_a_sequence_of_lab_scans_gives_the_right_diffs_statuses_and_verified_rem
         assert len(held) == len(set(held)), "one identity per device across scans"
         assert set(macs.values()) <= set(held)
 
-    scan_lab([CAM_C, CAM_R1, CAM_NEW, CAM_R2], tmp_path / "3.json")  # R2 plugged back in
+    reflash = {CAM_R1: {"services.sadp.fields.SoftwareVersion": REFLASHED}}
+    scan_lab([CAM_C, CAM_R1, CAM_NEW, CAM_R2], tmp_path / "3.json", reflash)  # R2 plugged back in, R1 re-flashed
     _, third = record(inventory_db, tmp_path / "3.json")
     assert third["reappeared"]
+    changed = {e["mac"]: e["changes"] for e in third["changed"]}
+    firmware = changed[macs[CAM_R1]]["firmware"]
+    assert "5.6.2" in firmware["new"] and "5.7.3" in firmware["old"]  # V5.7.3 (the profile's) -> V5.6.2
+    assert macs[CAM_R1] not in {e["mac"] for e in third["moved"]}
     with Inventory.open(inventory_db) as inv:
         assert inv.device(macs[CAM_R2], site="lab")["status"] == "reappeared"

@@ -176,3 +176,24 @@ def test_devices_not_ready_in_time_fail_the_build_and_leave_nothing():
     with pytest.raises(LabError, match="not ready"):
         lab.build()
     _gone(lab.lab_id, [])
+
+
+def test_overrides_for_a_profile_not_in_the_lab_are_refused_before_anything_is_built():
+    from scanner.errors import LabError
+    from scanner.lab import Lab
+
+    before = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    with pytest.raises(LabError, match="not in this lab"):
+        Lab(["axis-p3245-lve"], overrides={"hikvision-ds-2cd2143g2-i": {"firmware": "x"}})
+    assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout == before
+
+
+def test_an_override_of_a_path_the_profile_lacks_stops_the_device_with_its_reason():
+    from scanner.lab.catalog import load_profile
+    from scanner.lab.device import apply_override
+
+    profile = load_profile("hikvision-ds-2cd2143g2-i")
+    apply_override(profile, "services.sadp.fields.SoftwareVersion", "V5.6.2build 190701")
+    assert profile["services"]["sadp"]["fields"]["SoftwareVersion"] == "V5.6.2build 190701"
+    with pytest.raises(KeyError, match="no services.sadp.fields.NoSuchField"):
+        apply_override(profile, "services.sadp.fields.NoSuchField", 1)
