@@ -93,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"cctvlab device {profile_name}@{ip}: cannot start: {type(exc).__name__}: {exc}",
                       file=sys.stderr, flush=True)
                 return 3
+        for service in services:  # a service that needs time after start() (mDNS probing) says so
+            wait_ready = getattr(service, "wait_ready", None)
+            if wait_ready is not None:
+                wait_ready(15.0)
         print(READY, flush=True)
         devnull = os.open(os.devnull, os.O_WRONLY)  # the reader may go away (persistent labs)
         os.dup2(devnull, 1)

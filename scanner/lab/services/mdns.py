@@ -6,8 +6,9 @@ a printer ``_ipp._tcp`` / ``_printer._tcp`` / ``_pdl-datastream._tcp`` with its 
 ``product``, ``usb_MFG``, ``usb_MDL`` keys, ``_http._tcp`` for a web UI, and so on; each with
 an A record for the device's ``<hostname>.local.``. python-zeroconf answers queries (QM and
 QU) and handles probing, announcing and goodbye packets, so this module only turns profile
-data into ``ServiceInfo`` records. Registration (which probes for about a second) runs in a
-background thread so ``start`` returns at once.
+data into ``ServiceInfo`` records. Registration (which probes the link for a second or two)
+runs in one background thread per service, so ``start`` returns at once; the device process
+waits on ``wait_ready`` before it says READY, so a lab is never "up" with half its names.
 
 Config (``profile["services"]["mdns"]``):
     hostname: host label without ".local." (strings may use {MAC_HEX} {mac_hex} ...)
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from typing import Any
 
 from zeroconf import IPVersion, ServiceInfo, Zeroconf
@@ -56,24 +58,32 @@ class MdnsService:
         self.infos = service_infos(device, config)
         self.zeroconf = Zeroconf(interfaces=[device.ip], ip_version=IPVersion.V4Only)
         _hear_own_interface_only(self.zeroconf, device.iface)
-        self.registered = threading.Event()
         self._closing = threading.Event()
-        self._thread = threading.Thread(target=self._register, name="lab-mdns", daemon=True)
-        self._thread.start()
+        # Each registration probes the link for ~2 s before announcing: run them side by side.
+        self._threads = [
+            threading.Thread(target=self._register, args=(info,), name="lab-mdns", daemon=True) for info in self.infos
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _register(self) -> None:
-        for info in self.infos:
-            if self._closing.is_set():
-                return
-            try:
-                self.zeroconf.register_service(info, allow_name_change=False)
-            except Exception:
-                log.warning("mdns: could not register %s", info.name, exc_info=True)
-        self.registered.set()
+    def _register(self, info: ServiceInfo) -> None:
+        if self._closing.is_set():
+            return
+        try:
+            self.zeroconf.register_service(info, allow_name_change=False)
+        except Exception:
+            log.warning("mdns: could not register %s", info.name, exc_info=True)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Return once every service is registered (answerable), or after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         self._closing.set()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
         try:
             self.zeroconf.unregister_all_services()
         except Exception:
