@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..models import AttemptStatus, Host, Observation, ProbeAttempt
 from ..probes.http import Fetched, certificate_names, parse_response
@@ -163,7 +163,7 @@ class Collector:
                 self._add(Observation(ip or "0.0.0.0", "dhcp", name, value, 67), mac=client.mac)
 
     def _conversation(self, conv: Conversation) -> None:
-        (cip, cport), (sip, sport) = conv.client, conv.server
+        sip, sport = conv.server
         try:
             if conv.to_client.startswith(b"HTTP/") or conv.to_server.startswith((b"GET ", b"HEAD ", b"POST ")):
                 self._http(conv)

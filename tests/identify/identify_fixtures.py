@@ -6,12 +6,11 @@ Every example value below was sent by a real device; its source is in the commen
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from scanner.identify import FingerprintDB, default_database_path, load_database
+from scanner.identify import default_database_path
 
 REPO_DB = default_database_path()
 

@@ -9,13 +9,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from scanner.errors import LabError
-from scanner.lab import Lab, lab_down, lab_status, lab_up
+from scanner.lab import Lab, lab_down, lab_status
 from scanner.lab import _netns
 from scanner.lab.state import state_path
 

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import signal
 import ssl
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 

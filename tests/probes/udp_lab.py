@@ -14,7 +14,6 @@ import secrets
 import subprocess
 import sys
 import textwrap
-import time
 from dataclasses import dataclass
 
 import pytest
