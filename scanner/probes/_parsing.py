@@ -32,7 +32,7 @@ def parse_xml(data: bytes, max_bytes: int = MAX_XML_BYTES) -> Element:
         raise MalformedReply(f"XML refused ({type(exc).__name__}): DTDs and entities are not accepted") from None
     except ParseError as exc:
         raise MalformedReply(f"invalid XML: {exc}") from None
-    except (ValueError, UnicodeError) as exc:
+    except (ValueError, UnicodeError, LookupError) as exc:  # LookupError: an unknown declared encoding
         raise MalformedReply(f"invalid XML: {exc}") from None
 
 

@@ -84,8 +84,10 @@ def parse(data: bytes, ip: str) -> list[Observation]:
     text = body[:declared].rstrip(b"\0\r\n\t ")
     try:
         msg = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer over int()'s digit limit
         raise MalformedReply(f"DHIP body is not JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedReply("DHIP JSON nested too deeply") from None
     if not isinstance(msg, dict):
         raise MalformedReply(f"DHIP JSON is a {type(msg).__name__}, not an object")
     if msg.get("method") == "DHDiscover.search":

@@ -34,7 +34,10 @@ USER_AGENT = "cctv-scan/0.1 (+inventory scan; read-only)"
 MAX_REDIRECTS = 3
 BODY_OBSERVED = 8 * 1024
 MARKER_OBSERVED = 2 * 1024
-TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+# Open and close tags are found by two linear searches: one lazy ``<title>(.*?)</title`` pattern
+# retried from every "<title>" of a page repeating it costs time quadratic in the page size.
+TITLE_OPEN_RE = re.compile(rb"<title[^>]{0,256}>", re.IGNORECASE)
+TITLE_CLOSE_RE = re.compile(rb"</title", re.IGNORECASE)
 REALM_RE = re.compile(r'realm\s*=\s*"([^"]{0,512})"', re.IGNORECASE)
 
 
@@ -49,10 +52,11 @@ class Fetched:
 
 
 def extract_title(body: bytes) -> str | None:
-    m = TITLE_RE.search(body)
-    if not m:
+    opening = TITLE_OPEN_RE.search(body)
+    closing = TITLE_CLOSE_RE.search(body, opening.end()) if opening else None
+    if not closing:
         return None
-    text = m.group(1).decode("utf-8", "replace")
+    text = body[opening.end() : closing.start()].decode("utf-8", "replace")
     return " ".join(html.unescape(text).split())[:256] or None
 
 
@@ -61,8 +65,14 @@ def extract_realms(header: str) -> list[str]:
 
 
 def certificate_names(der: bytes) -> tuple[str, str]:
-    cert = x509.load_der_x509_certificate(der)
-    return cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+    """(subject, issuer) of a DER certificate; ValueError for anything unreadable."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        return cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+    except ValueError:
+        raise
+    except Exception as exc:  # cryptography raises KeyError for an unknown ASN.1 string tag in a name
+        raise ValueError(f"unreadable certificate ({type(exc).__name__})") from None
 
 
 def parse_response(ip: str, port: int, fetched: Fetched, *, marker_path: str | None = None) -> list[Observation]:

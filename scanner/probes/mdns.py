@@ -21,6 +21,7 @@ from .base import DiscoveryProbe, ProbeContext
 PORT = 5353
 GROUP = "224.0.0.251"
 MAX_TXT = 32
+MAX_OBSERVATIONS = 256  # from one response
 
 # Service types asked for, each with where it is documented or seen.
 SERVICE_TYPES: dict[str, str] = {
@@ -88,7 +89,7 @@ def parse(data: bytes, ip: str) -> list[Observation]:
             out.extend(Observation(ip, "mdns", "mdns.txt", pair, PORT) for pair in _txt_pairs(rec.text))
     if not out and msg.num_answers + msg.num_additionals and not msg.answers():
         raise MalformedReply("DNS response whose records could not be parsed")
-    return out
+    return out[:MAX_OBSERVATIONS]
 
 
 class MdnsProbe(DiscoveryProbe):

@@ -33,6 +33,7 @@ from .base import HostProbe, ProbeContext
 
 MAX_RESPONSE = 256 * 1024
 MAX_TARGETS = 4
+MAX_OBSERVATIONS = 64  # from one answer (a device may repeat an element)
 HTTP_PORTS = (80, 81, 82, 88, 2020, 5000, 8080, 8081, 8899, 10080)
 HTTPS_PORTS = (443, 8443)
 DEVICE_NS = "http://www.onvif.org/ver10/device/wsdl"
@@ -81,6 +82,8 @@ def parse_device_information(data: bytes, ip: str, port: int | None = None) -> l
     resp = _find(_body(data), "GetDeviceInformationResponse")
     out = []
     for child in resp:
+        if len(out) >= MAX_OBSERVATIONS:
+            break
         field = DEVICE_INFO.get(local(child.tag))
         value = clip(child.text or "")
         if field and value:
@@ -97,7 +100,7 @@ def device_utc(data: bytes) -> dt.datetime | None:
     try:
         return dt.datetime(int(parts["Year"]), int(parts["Month"]), int(parts["Day"]), int(parts["Hour"]),
                            int(parts["Minute"]), int(parts["Second"]), tzinfo=dt.timezone.utc)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OverflowError):  # OverflowError: a year beyond a C long
         raise MalformedReply("UTCDateTime is not a valid date and time") from None
 
 
@@ -121,7 +124,7 @@ def parse_network_interfaces(data: bytes, ip: str, port: int | None = None) -> l
 def parse_scopes(data: bytes, ip: str, port: int | None = None) -> list[Observation]:
     resp = _find(_body(data), "GetScopesResponse")
     items = [n.text.strip() for n in resp.iter() if local(n.tag) == "ScopeItem" and n.text and n.text.strip()]
-    return [Observation(ip, "onvif", "onvif.scope", clip(s), port) for s in items[:64]]
+    return [Observation(ip, "onvif", "onvif.scope", clip(s), port) for s in items[:MAX_OBSERVATIONS]]
 
 
 PARSERS = {

@@ -35,9 +35,13 @@ def parse_reply(data: bytes) -> tuple[int, dict[str, str]]:
         head, sep, _rest = data.partition(b"\n\n")
     status_line, _, header_block = head.partition(b"\n")
     parts = status_line.decode("latin-1").strip().split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("RTSP/") or not parts[1].isdigit():
+    # isascii: '²' and other digits int() refuses pass isdigit(); over 4 digits is no status code
+    if len(parts) < 2 or not parts[0].startswith("RTSP/") or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 4:
         raise RtspReplyError(f"not an RTSP status line: {status_line[:60]!r}")
-    message = http.client.parse_headers(io.BytesIO(header_block + b"\r\n\r\n"))
+    try:
+        message = http.client.parse_headers(io.BytesIO(header_block + b"\r\n\r\n"))
+    except http.client.HTTPException as exc:  # over 100 headers, or a header line over 64 KiB
+        raise RtspReplyError(f"RTSP headers refused: {type(exc).__name__}") from None
     headers: dict[str, str] = {}
     for name, value in message.items():
         key = name.lower()

@@ -25,6 +25,7 @@ PORT = 1900
 GROUP = "239.255.255.250"
 MAX_DESCRIPTION = 128 * 1024
 MAX_FETCHES = 64
+MAX_DESCRIPTION_FIELDS = 64  # observations from one description (a device may repeat an element)
 HEADERS = {"server": "ssdp.server", "location": "ssdp.location", "st": "ssdp.st", "nt": "ssdp.st", "usn": "ssdp.usn"}
 DESCRIPTION_FIELDS = {
     "manufacturer": "upnp.manufacturer",
@@ -78,6 +79,8 @@ def parse_description(data: bytes, ip: str, port: int | None = None) -> list[Obs
         raise MalformedReply("UPnP description without a device element")
     out: list[Observation] = []
     for child in device:
+        if len(out) >= MAX_DESCRIPTION_FIELDS:
+            break
         field = DESCRIPTION_FIELDS.get(local(child.tag))
         value = clip(child.text or "")
         if field and value:

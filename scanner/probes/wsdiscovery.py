@@ -32,6 +32,7 @@ PORT = 3702
 GROUP = "239.255.255.250"
 MAX_SCOPES = 64
 MAX_XADDRS = 8
+MAX_MATCHES = 16  # ProbeMatch/Hello elements read from one datagram
 DERIVED = {
     "name": "wsd.name",
     "hardware": "wsd.hardware",
@@ -97,7 +98,7 @@ def parse(data: bytes, ip: str, probe: str = "wsd") -> list[Observation]:
     if body is None:
         raise MalformedReply("SOAP envelope without a Body")
     out: list[Observation] = []
-    matches = [n for n in body.iter() if local(n.tag) in ("ProbeMatch", "Hello")]
+    matches = [n for n in body.iter() if local(n.tag) in ("ProbeMatch", "Hello")][:MAX_MATCHES]
     for match in matches:
         endpoint = ""
         for node in match.iter():
