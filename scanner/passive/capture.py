@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,7 +127,7 @@ def sniff_format(path: Path) -> str:
                 fh.seek(0)
                 try:
                     head = gzip.GzipFile(fileobj=fh).read(4)
-                except (OSError, EOFError) as exc:
+                except (OSError, EOFError, zlib.error) as exc:
                     raise CaptureError(f"{path}: gzip file that cannot be decompressed ({exc})") from None
     except IsADirectoryError:
         raise CaptureError(f"{path}: is a directory, not a capture file") from None
@@ -173,7 +174,7 @@ def read_capture(path: str | Path, stats: CaptureStats) -> Iterator[Record]:
                     reader = PcapNg(raw)
                 else:
                     reader = Pcap(raw)
-            except (Scapy_Exception, EOFError, OSError) as exc:
+            except (Scapy_Exception, EOFError, OSError, zlib.error) as exc:
                 raise CaptureError(f"{path}: {kind} file with an unreadable header ({exc})") from None
             default_linktype = getattr(reader, "linktype", 1)
             while True:
@@ -184,7 +185,7 @@ def read_capture(path: str | Path, stats: CaptureStats) -> Iterator[Record]:
                 except _Stop as stop:
                     stats.problem = f"{path}: truncated or corrupt at byte {stop.offset}: {stop}"
                     break
-                except (OSError, ValueError, Scapy_Exception) as exc:  # corrupt compressed stream, bad option
+                except (OSError, ValueError, Scapy_Exception, zlib.error) as exc:  # corrupt compressed stream, bad option
                     stats.problem = f"{path}: unreadable after byte {stats.position}: {exc}"
                     break
                 if item is None:  # a pcapng block that holds no packet

@@ -33,7 +33,7 @@ class Message:
     @property
     def status(self) -> int | None:
         parts = self.start.split(" ", 2)
-        return int(parts[1]) if self.is_response and len(parts) > 1 and parts[1].isdigit() else None
+        return int(parts[1]) if self.is_response and len(parts) > 1 and _number(parts[1]) else None
 
     @property
     def method(self) -> str | None:
@@ -69,13 +69,14 @@ def split(stream: bytes, *, head_method: bool = False) -> list[Message]:
         i = end + sep
         msg_is_response = start.startswith(("HTTP/", "RTSP/"))
         status = start.split(" ", 2)[1] if msg_is_response and len(start.split(" ")) > 1 else ""
-        if msg_is_response and (head_method or status.startswith("1") or status.isdigit() and int(status) in NO_BODY_STATUS):
+        length_text = headers.get("content-length", "").strip()
+        if msg_is_response and (head_method or status.startswith("1") or _number(status) and int(status) in NO_BODY_STATUS):
             body, complete = b"", True
         elif "chunked" in headers.get("transfer-encoding", "").lower():
             body, used, complete = _dechunk(stream, i)
             i += used
-        elif headers.get("content-length", "").strip().isdigit():
-            length = int(headers["content-length"].strip())
+        elif length_text.isascii() and length_text.isdigit():
+            length = int(length_text) if len(length_text) <= 18 else 10**18  # past any stream we keep
             body = stream[i : i + min(length, MAX_BODY)]
             complete = len(stream) - i >= length
             i += length
@@ -88,6 +89,15 @@ def split(stream: bytes, *, head_method: bool = False) -> list[Message]:
     return messages
 
 
+def _number(text: str, digits: int = 4) -> bool:
+    """ASCII digits only, at most ``digits`` of them: str.isdigit() also accepts '²' and other
+    characters int() refuses, and int() refuses more than 4300 digits."""
+    return 0 < len(text) <= digits and text.isascii() and text.isdigit()
+
+
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
 def _dechunk(stream: bytes, i: int) -> tuple[bytes, int, bool]:
     body = bytearray()
     start = i
@@ -96,10 +106,9 @@ def _dechunk(stream: bytes, i: int) -> tuple[bytes, int, bool]:
         if eol < 0:
             return bytes(body), len(stream) - start, False
         size_text = stream[i:eol].split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            return bytes(body), len(stream) - start, False
+        if not size_text or size_text.strip(_HEX_DIGITS):  # int(x, 16) also takes "-6", "+5", "1_0": a
+            return bytes(body), len(stream) - start, False  # negative size stepped back and looped forever
+        size = int(size_text, 16)
         i = eol + 2
         if size == 0:
             trailer_end = stream.find(b"\r\n", i)
