@@ -25,6 +25,8 @@ import yaml
 
 from .errors import CctvScanError
 
+MAX_CREDENTIALS_BYTES = 256 * 1024  # PyYAML's pure-Python parser takes about a second per megabyte
+
 
 class CredentialsError(CctvScanError):
     """The credentials file is missing, too widely readable, or not in the expected form."""
@@ -72,6 +74,8 @@ def load_credentials(path: str | os.PathLike[str]) -> Credentials:
         raise CredentialsError(f"cannot read credentials file {p}: {exc.strerror}") from None
     if not stat.S_ISREG(st.st_mode):
         raise CredentialsError(f"credentials file {p} is not a regular file")
+    if st.st_size > MAX_CREDENTIALS_BYTES:
+        raise CredentialsError(f"credentials file {p} is larger than {MAX_CREDENTIALS_BYTES // 1024} KiB")
     if st.st_mode & 0o077:
         raise CredentialsError(
             f"credentials file {p} has mode {stat.S_IMODE(st.st_mode):04o}; it must be readable by its owner only (chmod 600 {p})"
@@ -84,6 +88,8 @@ def load_credentials(path: str | os.PathLike[str]) -> Credentials:
         raise CredentialsError(f"credentials file {p} is not valid YAML{where}") from None
     except (OSError, UnicodeDecodeError):
         raise CredentialsError(f"cannot read credentials file {p}") from None
+    except RecursionError:
+        raise CredentialsError(f"credentials file {p} is nested too deeply") from None
     if not isinstance(data, dict):
         raise CredentialsError(f"credentials file {p} must be a mapping with 'default' and/or 'hosts'")
     default = _credential(data["default"], "'default'", p) if data.get("default") is not None else None

@@ -291,3 +291,11 @@ def test_repeated_elements_give_a_capped_number_of_observations():
     assert len(onvif.parse_device_information(info, IP)) == onvif.MAX_OBSERVATIONS
     desc = S.AXIS_DESCRIPTION.replace(b"<manufacturer>AXIS</manufacturer>", b"<manufacturer>AXIS</manufacturer>" * 3000)
     assert len(ssdp.parse_description(desc, IP, 80)) == ssdp.MAX_DESCRIPTION_FIELDS
+
+
+def test_the_work_meter_stops_a_loop_in_scanner_code_and_ignores_work_elsewhere():
+    from tests.hostile import WorkExceeded, bounded
+
+    with pytest.raises(WorkExceeded):
+        bounded(mdns._txt_pairs, b"\0" * 1_000_000)  # a million empty TXT strings: one loop turn each
+    assert bounded(sorted, list(range(1_000_000, 0, -1)), budget=10)[0] == 1  # C and stdlib work is not counted

@@ -46,10 +46,15 @@ def dump(doc: ScanDocument, path: str | Path) -> None:
 
 
 def load(path: str | Path) -> ScanDocument:
+    """Read and validate a scan document; ValueError (UnicodeDecodeError and JSONDecodeError
+    included) for anything that is not a valid one."""
     path = Path(path)
     if path.stat().st_size > MAX_DOCUMENT_BYTES:
         raise ValueError(f"{path} is larger than {MAX_DOCUMENT_BYTES} bytes")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError(f"{path} is not a scan document (JSON nested too deeply)") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} is not a scan document (not a JSON object)")
     problems = validate(data)
