@@ -101,9 +101,10 @@ def suggest(scan: Annotated[Path, typer.Argument(help="A scan document written b
 
     Example: cctv-scan fingerprints suggest scan.json > suggestions.yaml
     """
+    from ..identify import load_database
     from ..identify.suggest import suggest as make
 
-    text = make(_read_document(scan))
+    text = make(_read_document(scan), load_database())
     typer.echo(text if text else "# every observation in this scan matched a fingerprint", nl=not text)
 
 

@@ -55,7 +55,7 @@ def down(lab_id: Annotated[Optional[str], typer.Option("--id", help="Only this l
     from ..lab import lab_down
 
     removed = lab_down(lab_id)
-    out.print(f"removed {len(removed)} namespace(s)" + (f": {', '.join(removed)}" if removed else ""))
+    out.print(f"removed {len(removed)} lab(s) and stray namespace(s)" + (f": {', '.join(removed)}" if removed else ""))
 
 
 @lab_app.command("status")

@@ -277,8 +277,12 @@ def _confidence(
 
 
 def _support_text(platform: _Votes, brand: _Votes, software: _Votes, maker: str) -> str:
-    parts = [platform.witnesses(maker), brand.witnesses(maker), software.witnesses(maker)]
-    return "; ".join(p for p in parts if p) or "inferred"
+    witnesses: list[str] = []
+    for votes in (platform, brand, software):
+        for w in votes.witnesses(maker).split(", "):
+            if w and w not in witnesses:
+                witnesses.append(w)
+    return ", ".join(witnesses) or "inferred"
 
 
 def _witness(m: Match) -> str:

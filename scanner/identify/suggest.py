@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import yaml
 
 from ..models import Evidence, ScanDocument
+from .fingerprints import FingerprintDB
 from .identity import DERIVED_PROBE
 
 # Fields whose raw value makes a useful exact-match fingerprint; others are too long or volatile.
@@ -49,12 +50,24 @@ def suggest_entry(field: str, value: str, ip: str = "") -> dict[str, object]:
     }
 
 
-def suggest(doc: ScanDocument) -> str:
-    """YAML text: per field, a file header comment and the suggested entries under it."""
+def suggest(doc: ScanDocument, db: FingerprintDB | None = None) -> str:
+    """YAML text: per field, a file header comment and the suggested entries under it.
+
+    With ``db``, only fields some fingerprint file matches are suggested (there is a file to
+    add the entry to); the rest (per-unit values such as endpoints, addresses, clocks) are
+    counted in a closing comment instead of flooding the output."""
     by_field: dict[str, list[dict[str, object]]] = {}
+    left_out: dict[str, int] = {}
     for ip, e in unmatched_evidence(doc):
+        if db is not None and not db.files_for(e.field):
+            left_out[e.field] = left_out.get(e.field, 0) + 1
+            continue
         by_field.setdefault(e.field, []).append(suggest_entry(e.field, e.value, ip))
-    return render(by_field.items())
+    text = render(by_field.items())
+    if left_out:
+        fields = ", ".join(f"{f} ({n})" for f, n in sorted(left_out.items()))
+        text += f"# not suggested: {sum(left_out.values())} observation(s) in fields no fingerprint file matches: {fields}\n"
+    return text
 
 
 def render(groups: Iterable[tuple[str, list[dict[str, object]]]]) -> str:

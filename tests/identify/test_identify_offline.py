@@ -117,3 +117,19 @@ def test_cli_identify_writes_a_re_identified_document(mini_db, tmp_path: Path) -
     suggest_run = _cli("fingerprints", "suggest", str(scan))
     assert suggest_run.returncode == 0 and "Rtsp Server/3.0" in suggest_run.stdout
     assert _cli("identify", str(tmp_path / "missing.json")).returncode == 2
+
+
+def test_with_a_database_only_fields_a_fingerprint_file_matches_are_suggested(mini_db) -> None:  # type: ignore[no-untyped-def]
+    doc = _document(mini_db)
+    everything = yaml.safe_load(suggest(doc))
+    text = suggest(doc, mini_db)
+    kept = yaml.safe_load(text) or []
+    assert kept and all(mini_db.files_for(field_of(e)) for e in kept)
+    dropped = {field_of(e) for e in everything} - {field_of(e) for e in kept}
+    if dropped:
+        assert "# not suggested:" in text and all(f in text for f in dropped)
+
+
+def field_of(entry: dict) -> str:  # type: ignore[type-arg]
+    # "todo-<field with dashes>-<slug>": recover the field from the description instead
+    return entry["description"].split("what sends ", 1)[1].split(" ", 1)[0]
