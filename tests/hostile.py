@@ -155,7 +155,7 @@ def bounded(fn: Callable[..., Any], *args: Any, budget: int = DEFAULT_BUDGET, **
     """Call ``fn``; raise ``WorkExceeded`` once it has executed ``budget`` lines in scanner/."""
     executed = 0
 
-    def local(frame, event, arg):  # noqa: ANN001
+    def local(frame, event, arg):
         nonlocal executed
         if event == "line":
             executed += 1
@@ -163,7 +163,7 @@ def bounded(fn: Callable[..., Any], *args: Any, budget: int = DEFAULT_BUDGET, **
                 raise WorkExceeded(f"{getattr(fn, '__qualname__', fn)} ran over {budget} lines of scanner code")
         return local
 
-    def calls(frame, event, arg):  # noqa: ANN001
+    def calls(frame, event, arg):
         return local if frame.f_code.co_filename.startswith(SCANNER_DIR) else None
 
     previous = sys.gettrace()

@@ -6,7 +6,6 @@ see pcaps/README.md). Nothing here is invented: every sample is one of those, as
 
 from __future__ import annotations
 
-from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
@@ -27,11 +26,27 @@ DEMO_PCAP = ROOT / "pcaps" / "demo-scan.pcap"
 UDP_PORTS = {"mdns": 5353, "ssdp": 1900, "wsd": 3702, "sadp": 37020, "dhip": 37810}
 
 __all__ = [
-    "AXIS_DESCRIPTION", "AXIS_MSEARCH", "AXIS_REALM_HEADER", "BOSCH_DATE_TIME", "BOSCH_DEVICE_INFO",
-    "DAHUA_HELLO", "DAHUA_OPTIONS_REPLY", "DAHUA_REALM_HEADER", "DS_2CD2432F_IW", "EZVIZ_C6TC",
-    "INTELBRAS_SS3530_JSON", "IPC_HDW5421S_JSON", "ROBOROCK_BAD_COMPRESSION", "SHELLY_PRO_4PM",
-    "WSDD_HOST_MATCH", "framed", "demo_frames", "udp_payloads", "tcp_streams", "dahua_nvr_certificate",
+    "AXIS_DESCRIPTION",
+    "AXIS_MSEARCH",
+    "AXIS_REALM_HEADER",
+    "BOSCH_DATE_TIME",
+    "BOSCH_DEVICE_INFO",
+    "DAHUA_HELLO",
+    "DAHUA_OPTIONS_REPLY",
+    "DAHUA_REALM_HEADER",
+    "DS_2CD2432F_IW",
+    "EZVIZ_C6TC",
+    "INTELBRAS_SS3530_JSON",
+    "IPC_HDW5421S_JSON",
+    "ROBOROCK_BAD_COMPRESSION",
+    "SHELLY_PRO_4PM",
+    "WSDD_HOST_MATCH",
+    "dahua_nvr_certificate",
+    "demo_frames",
+    "framed",
+    "tcp_streams",
     "tls12_certificate_stream",
+    "udp_payloads",
 ]
 
 
@@ -93,7 +108,7 @@ def dahua_nvr_certificate() -> bytes:
     values = device_values("198.18.0.15", profile["mac"])
     subject, issuer = _name(cfg["subject"], values), _name(cfg["issuer"], values)
     key = ec.derive_private_key(1, ec.SECP256R1())  # fixed key: the same DER on every run
-    when = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    when = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
             .serial_number(1).not_valid_before(when).not_valid_after(when + datetime.timedelta(days=3650))
             .sign(key, hashes.SHA256()))

@@ -19,7 +19,12 @@ from scanner.identify.matcher import MAX_VALUE_CHARS, match_observation
 from scanner.models import Observation, ScanDocument
 from scanner.passive.run import document, read_files
 from scanner.report import dump, load
-from scanner.targets import MAX_SCOPE_FILE_BYTES, parse_scope_file, read_scope_file, resolve_scope
+from scanner.targets import (
+    MAX_SCOPE_FILE_BYTES,
+    parse_scope_file,
+    read_scope_file,
+    resolve_scope,
+)
 from tests.hostile import TEN_MB, deep_json, mutations, outcome
 from tests.hostile_samples import ROOT
 
@@ -160,7 +165,7 @@ def test_scope_file_reader_survives_damaged_scope_files(tmp_path):
         path = tmp_path / f"scope-{n}"
         path.write_bytes(data)
         # The 1 MiB cap bounds the work: a few lines of code per line of the file at most.
-        listed, error = outcome(read_scope_file, path, allowed=(ScopeError,), budget=SCOPE_BUDGET)
+        _listed, error = outcome(read_scope_file, path, allowed=(ScopeError,), budget=SCOPE_BUDGET)
         if error is None:
             parsed += 1
             if len(data) < 4096:

@@ -7,14 +7,18 @@ scanner code executed, not seconds)."""
 
 from __future__ import annotations
 
-import http.client
-
 import pytest
 
 from scanner.models import Observation
 from scanner.probes import dhip, mdns, onvif, sadp, ssdp, wsdiscovery
 from scanner.probes._parsing import MAX_VALUE_CHARS, MAX_XML_BYTES, MalformedReply
-from scanner.probes.http import Fetched, certificate_names, extract_realms, extract_title, parse_response
+from scanner.probes.http import (
+    Fetched,
+    certificate_names,
+    extract_realms,
+    extract_title,
+    parse_response,
+)
 from scanner.probes.rtsp import RtspReplyError, parse_reply
 from tests import hostile_samples as S
 from tests.hostile import TEN_MB, deep_json, hostile_xml_documents, mutations, outcome
@@ -173,7 +177,7 @@ def test_onvif_date_out_of_range_is_malformed_not_a_crash(year):
 
 def _http_parts(stream: bytes) -> tuple[int, dict[str, str], bytes]:
     head, _, body = stream.partition(b"\r\n\r\n")
-    status_line, _, block = head.partition(b"\r\n")
+    _status_line, _, block = head.partition(b"\r\n")
     headers: dict[str, str] = {}
     for line in block.decode("latin-1").split("\r\n"):
         name, _, value = line.partition(":")
@@ -222,7 +226,7 @@ def test_certificate_reader_survives_damaged_certificates():
     der = S.dahua_nvr_certificate()
     subject, issuer = certificate_names(der)
     assert "ZheJiang Dahua Technology" in issuer and subject == "C=CN,CN=198.18.0.15"
-    parsed, refused = run_all(lambda d, ip: certificate_names(d), (der,), 23, allowed=(ValueError,), count=300,
+    _parsed, refused = run_all(lambda d, ip: certificate_names(d), (der,), 23, allowed=(ValueError,), count=300,
                               extra=[b"", b"\x30\x82\xff\xff" + b"\0" * 100, b"\x30" * TEN_MB, b"\x30\x80" * 50000],
                               check=lambda names: None)
     assert refused > 100

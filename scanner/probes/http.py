@@ -71,7 +71,7 @@ def certificate_names(der: bytes) -> tuple[str, str]:
         return cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
     except ValueError:
         raise
-    except Exception as exc:  # cryptography raises KeyError for an unknown ASN.1 string tag in a name
+    except Exception as exc:  # noqa: BLE001 - cryptography raises KeyError for an unknown ASN.1 string tag
         raise ValueError(f"unreadable certificate ({type(exc).__name__})") from None
 
 

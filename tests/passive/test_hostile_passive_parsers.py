@@ -13,8 +13,7 @@ import struct
 
 import pytest
 
-from scanner.passive import Collector
-from scanner.passive import dhcp, messages, sadp_l2, tls
+from scanner.passive import Collector, dhcp, messages, sadp_l2, tls
 from scanner.passive.capture import CaptureError, CaptureStats, read_capture
 from scanner.passive.frames import SUPPORTED_LINKTYPES, Frame, decode
 from scanner.passive.tcpflows import MAX_PENDING, FlowTable
