@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import struct
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -107,6 +108,11 @@ def _readers():
             if not isinstance(self.blocktypes, _Counting):
                 self.blocktypes = _Counting(self.blocktypes, self.skipped)
             start = self.f.tell()
+            declared = _declared_block_length(self.f, self.endian)
+            if declared > MAX_BLOCK_BYTES:
+                # scapy would read the whole declared block into memory: a small gzip file
+                # could declare gigabytes. Stop here, keeping everything read so far.
+                raise _Stop(start, f"block at byte {start} declares {declared} bytes, over the {MAX_BLOCK_BYTES}-byte cap")
             try:
                 return super()._read_block(size)
             except EOFError:
@@ -116,6 +122,18 @@ def _readers():
                 raise
 
     return Pcap, PcapNg
+
+
+MAX_BLOCK_BYTES = 16 * 1024 * 1024  # far above any real packet block (snap length 262144)
+
+
+def _declared_block_length(f, endian: str) -> int:  # noqa: ANN001 - a binary file object
+    """The length the next pcapng block declares, read without consuming it (0 if unknown)."""
+    peek = getattr(f, "peek", None)
+    head = peek(8)[:8] if peek is not None else b""
+    if len(head) < 8:
+        return 0
+    return struct.unpack(endian + "I", head[4:8])[0]
 
 
 def sniff_format(path: Path) -> str:
