@@ -13,7 +13,8 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, T
 
 from ..errors import CctvScanError
 from .app import app
-from .scan_cmd import DbOption, SiteOption, WaitOption, WebhookOption, err, fail, finish, record_document
+from .scan_cmd import (DbOption, PolicyOption, QuietOption, SiteOption, WaitOption, WebhookOption, err, fail, finish,
+                       record_document)
 
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
 
@@ -59,8 +60,8 @@ def _document(run, policy: str):
 def pcap(
     files: Annotated[list[Path], typer.Argument(help="pcap or pcapng files (gzip-compressed too).", show_default=False)],
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1, mode passive) here.")] = None,
-    policy: Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")] = "uk-sensitive-sites",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+    policy: PolicyOption = "uk-sensitive-sites",
+    quiet: QuietOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,
@@ -110,8 +111,8 @@ def listen(
     interface: Annotated[str, typer.Option("--interface", "-i", help="Interface to listen on (e.g. a SPAN port).", show_default=False)],
     duration: Annotated[str, typer.Option(help="How long to listen: 90s, 10m, 1h.")] = "10m",
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1, mode passive) here.")] = None,
-    policy: Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")] = "uk-sensitive-sites",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+    policy: PolicyOption = "uk-sensitive-sites",
+    quiet: QuietOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,

@@ -27,6 +27,8 @@ from .app import app
 err = Console(stderr=True, soft_wrap=True)
 
 
+PolicyOption = Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")]
 DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")]
 SiteOption = Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")]
 WebhookOption = Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")]
@@ -87,7 +89,7 @@ def scan(
     scope_file: Annotated[Optional[Path], typer.Option("--scope-file", help="More targets, one CIDR/address per line; '!' or 'exclude ' lines are exclusions.")] = None,
     credentials: Annotated[Optional[Path], typer.Option("--credentials", help="YAML file (mode 0600) of ONVIF credentials for authenticated read-only queries.")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1) here.")] = None,
-    policy: Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")] = "uk-sensitive-sites",
+    policy: PolicyOption = "uk-sensitive-sites",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one answer; whole exchanges are capped at twice this.")] = 2.0,
     concurrency: Annotated[int, typer.Option(help="Hosts probed at once (each host sees one probe at a time).")] = 64,
     deadline: Annotated[float, typer.Option(help="Seconds the whole scan may take; what is left is recorded as skipped.")] = 600.0,
@@ -95,7 +97,7 @@ def scan(
     probes: Annotated[Optional[str], typer.Option(help="Comma-separated probes to run (default all). See `cctv-scan probes`.")] = None,
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")] = False,
+    quiet: QuietOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,
