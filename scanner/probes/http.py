@@ -69,10 +69,8 @@ def certificate_names(der: bytes) -> tuple[str, str]:
     try:
         cert = x509.load_der_x509_certificate(der)
         return cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
-    except ValueError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - cryptography raises KeyError for an unknown ASN.1 string tag
-        raise ValueError(f"unreadable certificate ({type(exc).__name__})") from None
+    except Exception as exc:  # noqa: BLE001 - by version, cryptography raises ValueError or KeyError here
+        raise ValueError(f"unreadable certificate ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 
 def parse_response(ip: str, port: int, fetched: Fetched, *, marker_path: str | None = None) -> list[Observation]:
