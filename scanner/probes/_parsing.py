@@ -13,6 +13,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from ..models import Observation
+
 MAX_XML_BYTES = 256 * 1024
 MAX_VALUE_CHARS = 512
 
@@ -76,3 +78,17 @@ def clip(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     text = str(value)
     text = "".join(ch if ch.isprintable() else " " for ch in text).strip()
     return text[:limit]
+
+
+def child_fields(parent: Element, fields: dict[str, str], ip: str, probe: str, port: int | None, limit: int) -> list[Observation]:
+    """One observation per child element whose local name ``fields`` maps to a field, with a
+    non-empty (clipped) text; at most ``limit`` of them."""
+    out: list[Observation] = []
+    for child in parent:
+        if len(out) >= limit:
+            break
+        field = fields.get(local(child.tag))
+        value = clip(child.text or "")
+        if field and value:
+            out.append(Observation(ip, probe, field, value, port))
+    return out

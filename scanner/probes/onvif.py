@@ -28,7 +28,7 @@ from xml.etree.ElementTree import Element
 
 from ..models import AttemptStatus, Host, Observation, ProbeOutput
 from ._http import FetchError, request_capped
-from ._parsing import MalformedReply, clip, local, parse_xml
+from ._parsing import MalformedReply, child_fields, clip, local, parse_xml
 from .base import HostProbe, ProbeContext
 
 MAX_RESPONSE = 256 * 1024
@@ -80,15 +80,7 @@ def _find(body: Element, name: str) -> Element:
 
 def parse_device_information(data: bytes, ip: str, port: int | None = None) -> list[Observation]:
     resp = _find(_body(data), "GetDeviceInformationResponse")
-    out = []
-    for child in resp:
-        if len(out) >= MAX_OBSERVATIONS:
-            break
-        field = DEVICE_INFO.get(local(child.tag))
-        value = clip(child.text or "")
-        if field and value:
-            out.append(Observation(ip, "onvif", field, value, port))
-    return out
+    return child_fields(resp, DEVICE_INFO, ip, "onvif", port, MAX_OBSERVATIONS)
 
 
 def device_utc(data: bytes) -> dt.datetime | None:

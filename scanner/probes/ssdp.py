@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from ..models import AttemptStatus, Observation, ProbeOutput
 from ._discovery import multicast_discover
 from ._http import FetchError, get_capped
-from ._parsing import MalformedReply, clip, local, parse_xml
+from ._parsing import MalformedReply, child_fields, clip, local, parse_xml
 from .base import DiscoveryProbe, ProbeContext
 
 PORT = 1900
@@ -77,15 +77,7 @@ def parse_description(data: bytes, ip: str, port: int | None = None) -> list[Obs
     device = next((c for c in root if local(c.tag) == "device"), None)
     if device is None:
         raise MalformedReply("UPnP description without a device element")
-    out: list[Observation] = []
-    for child in device:
-        if len(out) >= MAX_DESCRIPTION_FIELDS:
-            break
-        field = DESCRIPTION_FIELDS.get(local(child.tag))
-        value = clip(child.text or "")
-        if field and value:
-            out.append(Observation(ip, "ssdp", field, value, port))
-    return out
+    return child_fields(device, DESCRIPTION_FIELDS, ip, "ssdp", port, MAX_DESCRIPTION_FIELDS)
 
 
 def location_target(url: str, ctx: ProbeContext) -> tuple[str, int] | None:
