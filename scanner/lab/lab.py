@@ -107,6 +107,10 @@ class Lab:
         unknown = set(self.overrides) - set(names)
         if unknown:
             raise LabError(f"overrides name profiles not in this lab: {', '.join(sorted(unknown))}")
+        self._init_runtime(persistent, ready_timeout)
+
+    def _init_runtime(self, persistent: bool, ready_timeout: float) -> None:
+        """The run-time state every kind of lab keeps (processes, signal handlers, timestamps)."""
         self.persistent = persistent
         self.ready_timeout = ready_timeout
         self._procs: dict[str, subprocess.Popen[bytes]] = {}

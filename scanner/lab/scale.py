@@ -35,7 +35,6 @@ and get a distinct NIC part (the last three octets).
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import os
 import subprocess
@@ -132,13 +131,9 @@ class ScaleLab(Lab):
             ))
         self.block_multicast = frozenset()
         self.services = set(services) if services is not None else None
-        self.persistent = False
-        self.ready_timeout = ready_timeout
         self.per_process = max(1, per_process)
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
-        self._old_handlers: dict[int, Any] = {}
-        self._built = False
-        self._created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self.overrides = {}
+        self._init_runtime(False, ready_timeout)
 
     @property
     def namespaces(self) -> list[str]:

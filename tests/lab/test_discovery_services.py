@@ -247,12 +247,9 @@ class NetPair:
 
 
 @contextmanager
-def device_process(net: NetPair, services: list[tuple[str, dict]]) -> Iterator[subprocess.Popen]:
-    spec = {
-        "device": {"name": "lab-test-device", "ip": net.dev_ip, "mac": DEVICE_MAC, "iface": net.dev_if,
-                   "profile": {"credentials": CREDENTIALS, "services": dict(services)}},
-        "services": services,
-    }
+def _spawn(net: NetPair, device: dict, services: list[tuple[str, dict]]) -> Iterator[subprocess.Popen]:
+    """Run the services in a device process inside the device namespace until the block ends."""
+    spec = {"device": {"ip": net.dev_ip, "iface": net.dev_if, **device}, "services": services}
     proc = subprocess.Popen(
         ["ip", "netns", "exec", net.dev_ns, sys.executable, "-c", RUNNER, str(ROOT), json.dumps(spec)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -268,6 +265,14 @@ def device_process(net: NetPair, services: list[tuple[str, dict]]) -> Iterator[s
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def device_process(net: NetPair, services: list[tuple[str, dict]]) -> Iterator[subprocess.Popen]:
+    device = {"name": "lab-test-device", "mac": DEVICE_MAC,
+              "profile": {"credentials": CREDENTIALS, "services": dict(services)}}
+    with _spawn(net, device, services) as proc:
+        yield proc
 
 
 @pytest.fixture(scope="module")
@@ -726,25 +731,8 @@ def net2() -> Iterator[NetPair]:
 @contextmanager
 def profile_device(net: NetPair, profile: dict) -> Iterator[subprocess.Popen]:
     services = [(name, cfg) for name, cfg in profile["services"].items() if name in MINE]
-    spec = {
-        "device": {"name": profile["name"], "ip": net.dev_ip, "mac": profile["mac"], "iface": net.dev_if,
-                   "profile": profile},
-        "services": services,
-    }
-    proc = subprocess.Popen(
-        ["ip", "netns", "exec", net.dev_ns, sys.executable, "-c", RUNNER, str(ROOT), json.dumps(spec)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.strip() == "ready", proc.stderr.read()
+    with _spawn(net, {"name": profile["name"], "mac": profile["mac"], "profile": profile}, services) as proc:
         yield proc
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.parametrize("path", _profiles_with_discovery(), ids=lambda p: p.stem)
