@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hashlib
+
 import yaml
 
 from ..models import Classification, Observation
@@ -112,6 +114,86 @@ def load_corpus(path: Path) -> list[dict[str, Any]]:
     if not isinstance(data, list):
         raise ValueError(f"{path}: the corpus is a YAML list of observations")
     return data
+
+
+CORPUS_PROTOCOLS = ("onvif", "wsd", "rtsp", "http", "tls", "mdns", "ssdp", "upnp", "sadp", "dhip", "dhcp", "dvrip", "snmp", "mac")
+_SPLIT_SALT = b"cctv-scan corpus split 1\0"
+
+
+def corpus_half(record_id: str) -> str:
+    """'seen' or 'blind': a fixed hash of the record's id, so the split never depends on content
+    or on what the scanner does with it."""
+    return "blind" if hashlib.sha256(_SPLIT_SALT + record_id.encode("utf-8")).digest()[0] & 1 else "seen"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One response a real device sent (tests/corpus/records/*.yaml)."""
+
+    id: str
+    protocol: str
+    observations: tuple[tuple[str, str], ...]  # (field, value) as sent
+    maker: str | None
+    brand: str | None
+    device_type: str
+    source: str
+    file: str
+    raw: str = ""
+    note: str = ""
+
+    @property
+    def half(self) -> str:
+        return corpus_half(self.id)
+
+
+def load_records(directory: Path) -> list[Record]:
+    """Every record in ``directory/*.yaml``, in file then list order."""
+    records = []
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        if not isinstance(data, list):
+            raise ValueError(f"{path}: a corpus file is a YAML list of records")
+        for raw in data:
+            expected = raw.get("expected") or {}
+            records.append(
+                Record(
+                    id=str(raw["id"]),
+                    protocol=str(raw["protocol"]),
+                    observations=tuple((str(o["field"]), str(o["value"])) for o in raw.get("observations") or ()),
+                    maker=expected.get("maker"),
+                    brand=expected.get("brand"),
+                    device_type=str(expected.get("device_type", "unknown")),
+                    source=str(raw.get("source", "")),
+                    file=path.name,
+                    raw=str(raw.get("raw") or ""),
+                    note=str(raw.get("note") or ""),
+                )
+            )
+    return records
+
+
+def record_cases(records: Iterable[Record], db: FingerprintDB, policy: Policy) -> list[Case]:
+    """Identify each record as one device made of its observations, offline, and pair it with
+    its expectation."""
+    cases = []
+    for r in records:
+        obs = [Observation(ip=CORPUS_IP, probe=f.split(".", 1)[0], field=f, value=v) for f, v in r.observations]
+        identity = build_identity([match_observation(o, db) for o in obs], db)
+        verdict = classify(identity, policy, db.vendors)
+        brand = r.brand or r.maker
+        cases.append(
+            Case(
+                name=f"{r.id} [{r.protocol}] " + "; ".join(f"{f}={v[:40]!r}" for f, v in r.observations[:3]),
+                expected_vendor=brand,
+                expected_platform=r.maker,
+                got_vendor=identity.vendor,
+                got_platform=identity.platform_vendor,
+                classification=verdict.classification.value,
+                restricted_is_wrong=not _covered(policy, db.vendors, r.maker, brand),
+                non_prc_maker=_non_prc(db.vendors, r.maker),
+            )
+        )
+    return cases
 
 
 def corpus_cases(entries: Iterable[Mapping[str, Any]], db: FingerprintDB, policy: Policy) -> list[Case]:

@@ -181,7 +181,11 @@ def _load_vendors(root: Path, schema_dir: Path, problems: list[Problem]) -> Vend
     problems.extend(Problem("vendors.yaml", e) for e in errors)
     if errors:
         return VendorDB(vendors={}, lists={})
-    return VendorDB.from_document(doc)
+    try:
+        return VendorDB.from_document(doc)
+    except re.error as exc:
+        problems.append(Problem("vendors.yaml", f"a model grammar pattern does not compile: {exc}"))
+        return VendorDB(vendors={}, lists={})
 
 
 def _load_oui(root: Path, schema_dir: Path, problems: list[Problem]) -> tuple[OuiOverride, ...]:

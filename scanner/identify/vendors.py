@@ -7,6 +7,7 @@ lists (UK statement of 24 Nov 2022, NDAA s.889, FCC Covered List, Entity List).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,29 @@ class Standing:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelGrammar:
+    """A pattern of the model numbers one maker or brand uses (``models`` in vendors.yaml)."""
+
+    id: str
+    vendor: str  # the vendors.yaml name the grammar belongs to
+    pattern: str
+    strength: str  # strong | medium | weak
+    source: str
+    examples: tuple[str, ...]
+    regex: re.Pattern[str]
+    device_type: str | None = None
+    description: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OemModel:
+    model: str  # the brand's model number
+    platform_model: str  # the platform maker's model it is, per the source
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Vendor:
     name: str
     kind: str  # maker | brand | software | generic
@@ -89,6 +113,9 @@ class Vendor:
     relations: tuple[Relation, ...] = ()
     standing: dict[str, Standing] = field(default_factory=dict)
     notes: str = ""
+    models: tuple[ModelGrammar, ...] = ()
+    oem_models: tuple[OemModel, ...] = ()
+    searched: str = ""
 
     @property
     def display(self) -> str:
@@ -109,6 +136,7 @@ class Vendor:
 class VendorDB:
     vendors: dict[str, Vendor]
     lists: dict[str, ListDoc]
+    generic_values: tuple[str, ...] = ()  # values that name no maker (H264, IPCAM), case-folded
     _aliases: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -122,11 +150,21 @@ class VendorDB:
             v["aliases"] = tuple(v.get("aliases", ()))
             v["relations"] = tuple(Relation(**r) for r in v.get("relations", ()))
             v["standing"] = {k: Standing(**s) for k, s in (v.get("standing") or {}).items()}
+            v["models"] = tuple(
+                ModelGrammar(
+                    id=m["id"], vendor=v["name"], pattern=m["pattern"], strength=m["strength"], source=m["source"],
+                    examples=tuple(str(e) for e in m["examples"]), regex=re.compile(m["pattern"], re.IGNORECASE),
+                    device_type=m.get("device_type"), description=m.get("description", ""), note=m.get("note", ""),
+                )
+                for m in v.get("models", ())
+            )
+            v["oem_models"] = tuple(OemModel(**o) for o in v.get("oem_models", ()))
             vendor = Vendor(**v)
             vendors.setdefault(vendor.name, vendor)
             for alias in (vendor.name, *vendor.aliases):
                 aliases.setdefault(alias.casefold(), vendor.name)
-        return cls(vendors=vendors, lists=lists, _aliases=aliases)
+        generic = tuple(str(g["value"]).strip().casefold() for g in doc.get("generic_values") or ())
+        return cls(vendors=vendors, lists=lists, generic_values=generic, _aliases=aliases)
 
     def __contains__(self, name: object) -> bool:
         return name in self.vendors

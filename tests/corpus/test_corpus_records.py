@@ -1,0 +1,84 @@
+"""The real-device corpus (tests/corpus/records/*.yaml) is well-formed, sourced and real-looking.
+
+A record without an openable source, with a placeholder value, or with an expectation the
+scorer cannot read would make the accuracy figures mean less than they say, so this refuses it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scanner.identify.accuracy import CORPUS_PROTOCOLS, corpus_half, load_records
+
+RECORDS = Path(__file__).with_name("records")
+ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,100}$")
+FIELD = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+DEVICE_TYPES = {"camera", "nvr", "dvr", "other", "unknown"}
+# An address anyone can open: a URL, or a repository with a path and a commit.
+ADDRESS = re.compile(r"https?://\S+|[\w.-]+/[\w.-]+\S*\s.*\b[0-9a-f]{7,40}\b|[\w.-]+/[\w.-]+@[0-9a-f]{7,40}")
+# Values that only a person typing an example would produce.
+PLACEHOLDER = re.compile(r"(\d)\1{7,}|ABCDE|\babc123\b|\bstuff\b|\bfoo(bar)?\b|\bx{4,}\b|lorem ipsum", re.IGNORECASE)
+
+
+def _raw_files() -> list[Path]:
+    return sorted(RECORDS.glob("*.yaml"))
+
+
+def test_every_file_is_a_list_of_mappings_with_the_known_keys() -> None:
+    allowed = {"id", "protocol", "observations", "raw", "expected", "source", "note"}
+    for path in _raw_files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert isinstance(data, list) and data, f"{path.name}: a corpus file is a non-empty YAML list"
+        for i, raw in enumerate(data):
+            assert isinstance(raw, dict), f"{path.name}[{i}] is not a mapping"
+            extra = set(raw) - allowed
+            assert not extra, f"{path.name}[{i}] has unknown keys {sorted(extra)}"
+            assert set(raw.get("expected") or {}) <= {"maker", "brand", "device_type"}, f"{path.name}[{i}] expected keys"
+
+
+def test_records_are_unique_typed_and_sourced() -> None:
+    records = load_records(RECORDS)
+    ids = Counter(r.id for r in records)
+    assert not [i for i, n in ids.items() if n > 1], f"duplicate ids: {[i for i, n in ids.items() if n > 1]}"
+    for r in records:
+        where = f"{r.file} [{r.id}]"
+        assert ID.match(r.id), f"{where}: id must be lower-case kebab"
+        assert r.protocol in CORPUS_PROTOCOLS, f"{where}: protocol {r.protocol!r}"
+        assert r.observations, f"{where}: no observations"
+        for f, v in r.observations:
+            assert FIELD.match(f), f"{where}: malformed field {f!r}"
+            assert v.strip(), f"{where}: empty value for {f}"
+        assert r.device_type in DEVICE_TYPES, f"{where}: device_type {r.device_type!r}"
+        for name in (r.maker, r.brand):
+            assert name is None or (isinstance(name, str) and name.strip()), f"{where}: maker/brand must be a name or null"
+        assert ADDRESS.search(r.source), f"{where}: the source must carry an address (URL, or repository + path + commit)"
+        assert "code index id" not in r.source.lower(), f"{where}: an index id is not an address anyone can open"
+
+
+def test_no_value_is_a_placeholder() -> None:
+    for r in load_records(RECORDS):
+        for f, v in r.observations:
+            assert not PLACEHOLDER.search(v), f"{r.file} [{r.id}]: {f}={v!r} looks like a placeholder, not what a device sent"
+
+
+def test_the_same_response_is_not_recorded_twice() -> None:
+    seen: dict[tuple, str] = {}
+    for r in load_records(RECORDS):
+        key = tuple(sorted(r.observations))
+        assert key not in seen, f"{r.id} repeats {seen[key]}"
+        seen[key] = r.id
+
+
+def test_the_split_is_fixed_and_near_half() -> None:
+    # The split is a hash of the id: these two are pinned so a change of the rule is seen.
+    assert [corpus_half(f"x-{i}") for i in range(8)] == ["seen", "blind", "blind", "blind", "seen", "seen", "seen", "blind"]
+    records = load_records(RECORDS)
+    if len(records) < 40:
+        pytest.skip("too few records to judge the balance of the split")
+    blind = sum(r.half == "blind" for r in records)
+    assert 0.35 <= blind / len(records) <= 0.65, f"{blind} of {len(records)} records are blind"
