@@ -1,13 +1,16 @@
-"""Measure identification accuracy on the lab and on the corpus of real banners; print a table.
+"""Measure identification accuracy on the lab and on the real-device corpus; print tables.
 
 The lab part builds the full lab of emulated devices (network namespaces, nothing leaves them),
 runs ``python -m scanner scan`` inside the lab's scanner namespace, and judges every device
-against its profile's ``expected``. The corpus part identifies each real banner of
-tests/corpus/banners.yaml offline. Scoring rules: scanner/identify/accuracy.py. Prints figures;
-asserts nothing (tests/identify/test_identify_accuracy.py and
-tests/engine/test_identify_accuracy_lab.py hold the rule that must never break).
+against its profile's ``expected``. The corpus part identifies each record of
+tests/corpus/records/ (one real device response each) offline, and reports the blind half and the
+seen half apart, by protocol: only the seen half may inspire fingerprints, so the blind half's
+figures are the ones to quote. Scoring rules: scanner/identify/accuracy.py. Prints figures;
+the floors and the rules that must never break are tests (tests/identify/test_identify_accuracy.py,
+tests/engine/test_identify_accuracy_lab.py).
 
     sudo python benchmarks/accuracy.py [--policy uk-sensitive-sites] [--no-lab] [--show-wrong]
+    python benchmarks/accuracy.py --misses seen     # what the seen half gets wrong
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CORPUS = ROOT / "tests" / "corpus" / "banners.yaml"
+RECORDS = ROOT / "tests" / "corpus" / "records"
 
 
 def scan_lab(policy: str) -> tuple[list[dict[str, Any]], dict[str, tuple[str, dict[str, Any]]]]:
@@ -40,28 +43,60 @@ def scan_lab(policy: str) -> tuple[list[dict[str, Any]], dict[str, tuple[str, di
     return doc["devices"], expected
 
 
+def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
+    """(half, protocol, Score) rows for the real-device corpus, each half by protocol, then all."""
+    from scanner.identify.accuracy import load_records, record_cases, score
+
+    records = load_records(RECORDS)
+    rows = []
+    for half in ("blind", "seen"):
+        mine = [r for r in records if r.half == half]
+        cases = record_cases(mine, db, policy)
+        for protocol in sorted({r.protocol for r in mine}):
+            rows.append((half, protocol, score([c for r, c in zip(mine, cases) if r.protocol == protocol])))
+        rows.append((half, "**all**", score(cases)))
+    return rows
+
+
+def seen_misses(db, policy) -> list[str]:
+    """Every seen-half record identified wrongly, with its values: what fingerprint work may read."""
+    from scanner.identify.accuracy import load_records, record_cases
+
+    seen = [r for r in load_records(RECORDS) if r.half == "seen"]
+    out = []
+    for r, c in zip(seen, record_cases(seen, db, policy)):
+        if (c.got_vendor, c.got_platform) != (c.expected_vendor, c.expected_platform):
+            values = "; ".join(f"{f}={v[:80]!r}" for f, v in r.observations)
+            out.append(f"{r.id}: expected {c.expected_vendor}/{c.expected_platform}, got {c.got_vendor}/{c.got_platform} ({c.classification}): {values}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--policy", default="uk-sensitive-sites", help="policy to classify under (default uk-sensitive-sites)")
     parser.add_argument("--no-lab", action="store_true", help="corpus only (no namespaces needed)")
-    parser.add_argument("--show-wrong", action="store_true", help="list every case with a wrong vendor or platform_vendor")
+    parser.add_argument("--show-wrong", action="store_true", help="list every lab device with a wrong vendor or platform_vendor")
+    parser.add_argument("--misses", choices=["seen"], help="list the seen half's wrongly identified records (never the blind half's)")
     args = parser.parse_args()
     from scanner.identify import load_database, load_policy
-    from scanner.identify.accuracy import corpus_cases, lab_cases, load_corpus, render_table, score
+    from scanner.identify.accuracy import lab_cases, render_corpus_table, render_table, score
 
     db = load_database()
     policy = load_policy(args.policy, db)
-    rows = []
+    print(f"policy: {policy.id}")
+    if args.misses:
+        for line in seen_misses(db, policy):
+            print(line)
+        return
     if not args.no_lab:
         devices, expected = scan_lab(args.policy)
-        rows.append(("lab", score(lab_cases(devices, expected, db.vendors))))
-    rows.append(("real banners", score(corpus_cases(load_corpus(CORPUS), db, policy))))
-    print(f"policy: {policy.id}")
-    print(render_table(rows))
-    if args.show_wrong:
-        for label, s in rows:
-            for line in s.wrong:
-                print(f"  {label}: {line}")
+        lab = score(lab_cases(devices, expected, db.vendors))
+        print(render_table([("lab", lab)]))
+        if args.show_wrong:
+            for line in lab.wrong:
+                print(f"  lab: {line}")
+        print()
+    print(render_corpus_table(corpus_rows(db, policy)))
 
 
 if __name__ == "__main__":

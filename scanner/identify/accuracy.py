@@ -52,6 +52,7 @@ class Case:
     classification: str
     restricted_is_wrong: bool  # the expected identity is not covered (or another verdict is expected)
     non_prc_maker: bool  # the expected maker is known and not organised in the PRC
+    hd_platform: bool = False  # built on Hikvision's or Dahua's platform (maker is either, or their subsidiary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,8 @@ class Score:
     non_prc_cases: int
     non_prc_restricted: int
     wrong: tuple[str, ...]  # one line per case where vendor or platform_vendor is wrong
+    hd_cases: int = 0  # Hikvision- or Dahua-platform cases
+    hd_restricted: int = 0  # ... of them restricted
 
 
 def score(cases: Sequence[Case]) -> Score:
@@ -97,12 +100,29 @@ def score(cases: Sequence[Case]) -> Score:
         non_prc_cases=sum(c.non_prc_maker for c in cases),
         non_prc_restricted=sum(c.non_prc_maker for c in restricted),
         wrong=tuple(wrong),
+        hd_cases=sum(c.hd_platform for c in cases),
+        hd_restricted=sum(c.hd_platform for c in restricted),
     )
 
 
 def _non_prc(vdb: VendorDB, maker: str | None) -> bool:
     v = vdb.get(maker)
     return v is not None and not v.prc_organised
+
+
+HD_PLATFORMS = ("Hikvision", "Dahua")
+
+
+def _hd_platform(vdb: VendorDB, maker: str | None) -> bool:
+    """Hikvision or Dahua, or a company vendors.yaml says is their subsidiary or brand."""
+    if maker is None:
+        return False
+    if maker in HD_PLATFORMS:
+        return True
+    v = vdb.get(maker)
+    return v is not None and any(
+        r.to in HD_PLATFORMS and r.type in ("subsidiary", "brand") and not r.until for r in v.relations
+    )
 
 
 def _covered(policy: Policy, vdb: VendorDB, *names: str | None) -> bool:
@@ -191,9 +211,27 @@ def record_cases(records: Iterable[Record], db: FingerprintDB, policy: Policy) -
                 classification=verdict.classification.value,
                 restricted_is_wrong=not _covered(policy, db.vendors, r.maker, brand),
                 non_prc_maker=_non_prc(db.vendors, r.maker),
+                hd_platform=_hd_platform(db.vendors, r.maker),
             )
         )
     return cases
+
+
+def render_corpus_table(rows: Sequence[tuple[str, str, Score]]) -> str:
+    """A Markdown table, one row per (half, protocol): maker named and right, brand right, the
+    Hikvision/Dahua-platform devices restricted, and the wrongly restricted."""
+    lines = [
+        "| half | protocol | records | maker named | maker right | brand right | Hikvision/Dahua platform restricted | wrongly restricted | restricted, non-PRC maker |",
+        "|---|---|---:|---|---|---|---|---|---|",
+    ]
+    for half, protocol, s in rows:
+        lines.append(
+            f"| {half} | {protocol} | {s.cases} | {_share(s.platform_vendor.identified, s.cases)} "
+            f"| {_share(s.platform_vendor.right, s.cases)} | {_share(s.vendor.right, s.cases)} "
+            f"| {_share(s.hd_restricted, s.hd_cases)} | {_share(s.wrongly_restricted, s.cases)} "
+            f"| {s.non_prc_restricted} of {s.non_prc_cases} |"
+        )
+    return "\n".join(lines)
 
 
 def corpus_cases(entries: Iterable[Mapping[str, Any]], db: FingerprintDB, policy: Policy) -> list[Case]:
