@@ -12,9 +12,9 @@ recording. Then ``python -m scanner scan`` runs inside the scanner namespace. Af
 
 - ``demo-scan.pcap``: the whole recording; ``demo-scan.expect.yaml`` lists every device.
 - ``<profile>.pcap``: the frames to or from that device's MAC (``tcpdump -r ... ether host``);
-  ``<profile>.expect.yaml``: its ip, mac, vendor, platform_vendor and classification from the
-  profile's ``expected`` section, and its device_type where the active scan of this very run
-  established it (the lab cannot establish every type: see tests/engine/test_scan_lab.py).
+  ``<profile>.expect.yaml``: its ip, mac, vendor, platform_vendor, classification and device_type
+  from the profile's ``expected`` section: what the profile declares, never what the scanner
+  found, so an expectation is not shaped by the output it tests.
 
 Everything that sends a packet runs inside the lab's namespaces (no route out); reading and
 splitting the recording afterwards is file work. Needs root, iproute2 and tcpdump.
@@ -113,15 +113,14 @@ def expectation(dev: LabDevice, found: dict | None) -> dict:
     """What must be identified from this device's capture."""
     want = {"ip": dev.ip, "mac": dev.mac}
     want.update({k: dev.expected.get(k) for k in IDENTITY_KEYS})
-    if found and found.get("device_type") == dev.expected.get("device_type"):
-        want["device_type"] = dev.expected["device_type"]
+    want["device_type"] = dev.expected["device_type"]  # the profile's, never the scanner's
     return want
 
 
 def write_expect(path: Path, profile: str, capture: str, devices: list[dict], note: str) -> None:
     header = (f"# What `cctv-scan pcap pcaps/{capture}` must identify: {note}\n"
-              "# Written by pcaps/make_captures.py from the lab profiles' `expected` sections; device_type\n"
-              "# only where the active scan of the same run established it.\n")
+              "# Written by pcaps/make_captures.py from the lab profiles' `expected` sections (identity and\n"
+              "# device type as the profile declares them, never as the scanner found them).\n")
     body = {"profile": profile, "capture": capture, "devices": devices}
     path.write_text(header + yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
 

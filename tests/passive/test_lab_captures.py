@@ -42,10 +42,7 @@ def check_identified(doc: dict, want: dict, profile: str) -> None:
     assert device["mac"] == want["mac"]
     got = {k: device[k] for k in IDENTITY}
     assert got == {k: want[k] for k in IDENTITY}, device["reasons"]
-    if "device_type" in want:
-        assert device["device_type"] == want["device_type"], device["reasons"]
-    else:  # the lab cannot establish this type: unknown is honest, a wrong type is not
-        assert device["device_type"] in ("unknown", load_profile(profile)["expected"]["device_type"])
+    assert device["device_type"] == want["device_type"], device["reasons"]
     if device["classification"] != "unidentified":
         assert any(e["fingerprint"] for e in device["evidence"]), "a verdict rests on matched evidence"
 
@@ -68,7 +65,7 @@ def test_expectation_files_agree_with_the_lab_profiles(profile):
     expected = load_profile(profile)["expected"]
     assert want["mac"] == load_profile(profile)["mac"]
     assert {k: want[k] for k in IDENTITY} == {k: expected[k] for k in IDENTITY}
-    assert want.get("device_type", expected["device_type"]) == expected["device_type"]
+    assert want["device_type"] == expected["device_type"]
 
 
 def test_the_whole_demo_scan_capture_identifies_every_device(tmp_path):
@@ -92,7 +89,7 @@ def test_the_capture_script_makes_a_capture_that_identifies_its_device(tmp_path)
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{profile}.pcap", f"{profile}.expect.yaml", "demo-scan.pcap", "demo-scan.expect.yaml"])
     [want] = expectations(profile, out)
-    assert want["device_type"] == "camera", "the active scan of the same run established the type"
+    assert want["device_type"] == "camera", "the profile's declared type"
     doc = replay(out / f"{profile}.pcap", tmp_path)
     check_identified(doc, want, profile)
     split_packets = _packets(out / f"{profile}.pcap")
