@@ -671,9 +671,18 @@ def test_mdns_answers_axis_video_query_with_macaddress_txt(net, device):
     assert socket.inet_ntoa(by_type["DNSAddress"].address) == net.dev_ip
 
 
-def test_mdns_survives_garbage(net, device):
+def test_mdns_survives_garbage_and_still_answers(net, device):
+    from zeroconf import DNSIncoming, DNSOutgoing, DNSQuestion, const
+
     flood(net, 5353, "224.0.0.251")
+    query = DNSOutgoing(const._FLAGS_QR_QUERY)
+    query.add_question(DNSQuestion("_axis-video._tcp.local.", const._TYPE_PTR, const._CLASS_IN))
+    sock = net.udp_socket()
+    replies = exchange(sock, query.packets()[0], ("224.0.0.251", 5353), wait=1.0)
+    sock.close()
     assert device.poll() is None
+    pointers = [a for data, _ in replies for a in DNSIncoming(data).answers() if type(a).__name__ == "DNSPointer"]
+    assert [p.alias for p in pointers] == ["AXIS P3245-LVE - 5850ED1FE385._axis-video._tcp.local."]
 
 
 # -- lifecycle --------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ was read before the fault is kept."""
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import struct
 import subprocess
@@ -162,7 +161,6 @@ def test_gzip_compressed_capture_reads_like_the_plain_one(exchange, tmp_path):
     assert _observed([gz]) == _observed([path])
 
 
-@pytest.mark.skipif(importlib.util.find_spec("scanner.identify") is None, reason="identification not merged yet")
 def test_cli_reports_bad_files_without_a_traceback_and_still_writes_the_document(exchange, tmp_path):
     path, _ = exchange
     bad = tmp_path / "notes.txt"

@@ -77,11 +77,20 @@ def test_hostile_packets_raise_with_a_reason(data, reason):
 
 
 def test_truncated_response_keeps_what_parsed_or_raises():
+    whole = {(o.field, o.value) for o in parse(SHELLY_PRO_4PM, "198.18.77.2")}
+    kept = refused = 0
     for cut in range(12, len(SHELLY_PRO_4PM), 37):
         try:
-            parse(SHELLY_PRO_4PM[:cut], "198.18.77.2")
-        except MalformedReply:
-            pass
+            got = {(o.field, o.value) for o in parse(SHELLY_PRO_4PM[:cut], "198.18.77.2")}
+        except MalformedReply as exc:
+            assert str(exc), "a refusal names its reason"
+            refused += 1
+            continue
+        # What a cut reply yields is part of what the whole reply says, never something new.
+        assert got <= whole, got - whole
+        kept += bool(got)
+    assert refused > 0, "some cuts leave no parsable record"
+    assert kept + refused > 3
 
 
 RUN = """
