@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-lab_mod = pytest.importorskip("scanner.lab")
+import scanner.lab as lab_mod  # noqa: E402
 pytestmark = [pytest.mark.lab, pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root for network namespaces")]
 
 ROOT = Path(__file__).resolve().parents[2]

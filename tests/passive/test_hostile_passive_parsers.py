@@ -239,4 +239,9 @@ def test_capture_reader_survives_damaged_real_captures(tmp_path):
 def test_capture_reader_refuses_or_stops_on_hostile_files(tmp_path, content):
     path = tmp_path / "hostile"
     path.write_bytes(content)
-    outcome(_read_all, path, allowed=(CaptureError,))
+    stats, error = outcome(_read_all, path, allowed=(CaptureError,))
+    # Refused with a reason naming the file, or read to a stop that says what was wrong.
+    if error is not None:
+        assert str(path) in str(error)
+    else:
+        assert stats.problem, "a hostile file read without complaint"
