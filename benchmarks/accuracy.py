@@ -79,7 +79,14 @@ def main() -> None:
     parser.add_argument("--misses", choices=["seen"], help="list the seen half's wrongly identified records (never the blind half's)")
     args = parser.parse_args()
     from scanner.identify import load_database, load_policy
-    from scanner.identify.accuracy import lab_cases, render_corpus_table, render_table, score
+    from scanner.identify.accuracy import (
+        lab_cases,
+        render_corpus_table,
+        render_table,
+        score,
+        verbatim_share,
+        without_verbatim,
+    )
 
     db = load_database()
     policy = load_policy(args.policy, db)
@@ -91,7 +98,10 @@ def main() -> None:
     if not args.no_lab:
         devices, expected = scan_lab(args.policy)
         lab = score(lab_cases(devices, expected, db.vendors))
-        print(render_table([("lab", lab)]))
+        bare = score(lab_cases(without_verbatim(devices, db, policy), expected, db.vendors))
+        verbatim, matched = verbatim_share(devices, db)
+        print(render_table([("lab", lab), ("lab without verbatim examples", bare)]))
+        print(f"lab evidence matched on a fingerprint's own example, letter for letter: {verbatim} of {matched}")
         if args.show_wrong:
             for line in lab.wrong:
                 print(f"  lab: {line}")

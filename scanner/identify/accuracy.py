@@ -20,17 +20,17 @@ PRC; a ``restricted`` verdict on any of them is the error a removal team must ne
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import hashlib
-
 import yaml
 
-from ..models import Classification, Observation
+from ..models import Classification, Host, Observation
 from .classify import classify
+from .devices import build_devices
 from .fingerprints import FingerprintDB
 from .identity import build_identity
 from .matcher import match_observation
@@ -280,6 +280,7 @@ def lab_cases(devices: Iterable[Mapping[str, Any]], expected: Mapping[str, tuple
                 classification=d.get("classification", Classification.UNIDENTIFIED.value),
                 restricted_is_wrong=want.get("classification") != Classification.RESTRICTED.value,
                 non_prc_maker=_non_prc(vdb, maker),
+                hd_platform=_hd_platform(vdb, maker),
             )
         )
     return cases
@@ -303,3 +304,35 @@ def render_table(rows: Sequence[tuple[str, Score]]) -> str:
                 f"| {_share(s.wrongly_restricted, s.cases)} | {s.non_prc_restricted} of {s.non_prc_cases} |"
             )
     return "\n".join(lines)
+
+
+def is_verbatim_example(evidence: Mapping[str, Any], db: FingerprintDB) -> bool:
+    """True when a matched evidence line's value is, letter for letter, one of the examples of
+    the fingerprint that matched it: the lab confirming the database with its own examples."""
+    fid = evidence.get("fingerprint")
+    if not fid:
+        return False
+    fp = db.fingerprint(fid)
+    return fp is not None and any(e.value == evidence.get("value") for e in fp.examples)
+
+
+def verbatim_share(devices: Iterable[Mapping[str, Any]], db: FingerprintDB) -> tuple[int, int]:
+    """(matched evidence lines whose value is a fingerprint's own example, matched lines)."""
+    matched = [e for d in devices for e in d.get("evidence", ()) if e.get("fingerprint") and e.get("probe") != "identify"]
+    return sum(is_verbatim_example(e, db) for e in matched), len(matched)
+
+
+def without_verbatim(devices: Sequence[Mapping[str, Any]], db: FingerprintDB, policy: Policy) -> list[dict[str, Any]]:
+    """The devices identified again with every verbatim-example observation left out, as if
+    the lab had sent values the fingerprints were not written from."""
+    observations = [
+        Observation(ip=d["ip"], probe=e["probe"], field=e["field"], value=e["value"], port=e.get("port"))
+        for d in devices
+        for e in d.get("evidence", ())
+        if e.get("probe") != "identify" and not is_verbatim_example(e, db)
+    ]
+    hosts = [Host(ip=d["ip"], mac=d.get("mac"), source="document") for d in devices]
+    return [
+        {"ip": d.ip, "vendor": d.vendor, "platform_vendor": d.platform_vendor, "classification": d.classification.value}
+        for d in build_devices(observations, hosts, db=db, policy=policy)
+    ]

@@ -1,16 +1,17 @@
 """Identification accuracy on the lab, measured the way benchmarks/accuracy.py measures it: the
 full lab scanned from its scanner namespace, each device judged against its profile's
-``expected``. The rule asserted: no device of a non-PRC maker is restricted, under either policy.
-The other figures are printed by the benchmark for the README, not asserted here (the per-profile
-identity is held by test_scan_lab.py)."""
+``expected``. Both sides are asserted: no device of a non-PRC maker is restricted, under either
+policy, *and* every Hikvision- or Dahua-platform device is restricted and nearly every maker is
+named, so a scanner that names nothing fails too. The lab's own copies of fingerprint examples
+are measured: identification must mostly survive without them."""
 
 from __future__ import annotations
 
 import pytest
 
 from benchmarks.accuracy import scan_lab
-from scanner.identify import load_database
-from scanner.identify.accuracy import lab_cases, render_table, score
+from scanner.identify import load_database, load_policy
+from scanner.identify.accuracy import lab_cases, render_table, score, verbatim_share, without_verbatim
 from scanner.lab import list_profiles
 from tests.lab.conftest import needs_lab
 
@@ -25,5 +26,15 @@ def test_no_lab_device_of_a_non_prc_maker_is_restricted(policy: str) -> None:
     assert s.cases == len(list_profiles())
     assert s.non_prc_cases >= 4  # Axis, Bosch, Hanwha and the Brother printer at least
     assert s.non_prc_restricted == 0, s.wrong
+    # The other side: a scanner that names nothing must fail.
+    assert s.hd_cases >= 6 and s.hd_restricted == s.hd_cases, s.wrong
+    assert s.platform_vendor.right >= s.cases - 1, s.wrong
     if policy == "uk-sensitive-sites":  # the profiles' expected verdicts are written for the default policy
         assert s.wrongly_restricted == 0, s.wrong
+        db = load_database()
+        bare = score(lab_cases(without_verbatim(devices, db, load_policy(policy, db)), expected, db.vendors))
+        verbatim, matched = verbatim_share(devices, db)
+        print(render_table([("lab without verbatim examples", bare)]), f"\nverbatim: {verbatim} of {matched}")
+        # Without the lab's copies of fingerprint examples the lab must still be named and flagged.
+        assert bare.hd_restricted == bare.hd_cases, bare.wrong
+        assert bare.non_prc_restricted == 0, bare.wrong
