@@ -234,7 +234,7 @@ class Collector:
             except RtspReplyError as exc:
                 self._malformed("rtsp", f"{sip}:{sport}", str(exc))
                 continue
-            for o in observations_from(sip, sport, headers):
+            for o in observations_from(sip, sport, headers, resp.body if _status == 200 else b""):
                 self._add(o)
 
     def _tls(self, conv: Conversation) -> None:

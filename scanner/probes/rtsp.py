@@ -1,11 +1,15 @@
-"""RTSP probe: ``OPTIONS`` and ``DESCRIBE`` without credentials, for the Server header and the
-auth realm.
+"""RTSP probe: ``OPTIONS`` and ``DESCRIBE`` without credentials, for the Server header, the
+auth realm, the ``Public`` method list, and the session-level lines of a session description
+(SDP ``s=``, ``i=``, ``a=tool:``) where a device describes its stream without asking for a login.
 
 Written by hand: no maintained Python RTSP client exposes the raw reply headers, and two
 requests need no more than a socket. The reply headers are parsed by the standard library's
 ``http.client.parse_headers`` (RTSP/1.0 headers are HTTP/1.1 headers), behind a byte cap and a
-deadline for the whole exchange. A DESCRIBE answered with a session description is not read
-past the headers: no stream is ever opened.
+deadline for the whole exchange. A DESCRIBE's session description is read up to its
+Content-Length within the same cap; no SETUP or PLAY is ever sent, so no stream is opened.
+
+Observation fields: ``rtsp.server``, ``rtsp.realm``, ``rtsp.public`` (the method list as sent),
+``rtsp.sdp_session`` (``s=``), ``rtsp.sdp_info`` (session ``i=``), ``rtsp.sdp_tool`` (``a=tool:``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from .http import extract_realms
 from .ports import ports_for
 
 MAX_REPLY = 16 * 1024
+MAX_SDP_LINES = 64  # session-level lines read before the first media section
+SDP_FIELDS = {"s=": "rtsp.sdp_session", "i=": "rtsp.sdp_info", "a=tool:": "rtsp.sdp_tool"}
 USER_AGENT = "cctv-scan/0.1"
 
 
@@ -49,22 +55,55 @@ def parse_reply(data: bytes) -> tuple[int, dict[str, str]]:
     return int(parts[1]), headers
 
 
-def observations_from(ip: str, port: int, headers: dict[str, str]) -> list[Observation]:
+def reply_body(data: bytes) -> bytes:
+    """The body of one reply (what follows the blank line), cut to its Content-Length if given."""
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        head, found, body = data.partition(sep)
+        if found:
+            break
+    else:
+        return b""
+    for line in head.split(b"\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return body[: int(value.strip())]
+    return body
+
+
+def sdp_lines(body: bytes) -> list[tuple[str, str]]:
+    """(field, value) for the session-level ``s=``, ``i=`` and ``a=tool:`` lines of an SDP."""
+    out = []
+    for raw in body.decode("utf-8", "replace").splitlines()[:MAX_SDP_LINES]:
+        line = raw.strip()
+        if line.startswith("m="):
+            break  # media sections describe streams, not the device
+        for prefix, field in SDP_FIELDS.items():
+            if line.startswith(prefix) and line[len(prefix):].strip():
+                out.append((field, line[len(prefix):].strip()[:512]))
+    return out
+
+
+def observations_from(ip: str, port: int, headers: dict[str, str], body: bytes = b"") -> list[Observation]:
     obs = []
     if headers.get("server"):
         obs.append(Observation(ip=ip, probe="rtsp", field="rtsp.server", value=headers["server"][:1024], port=port))
     for realm in extract_realms(headers.get("www-authenticate", "")):
         obs.append(Observation(ip=ip, probe="rtsp", field="rtsp.realm", value=realm, port=port))
+    if headers.get("public"):
+        obs.append(Observation(ip=ip, probe="rtsp", field="rtsp.public", value=headers["public"][:512], port=port))
+    if body and "sdp" in headers.get("content-type", "application/sdp").lower():
+        obs += [Observation(ip=ip, probe="rtsp", field=f, value=v, port=port) for f, v in sdp_lines(body)]
     return obs
 
 
 def exchange(ip: str, port: int, request: bytes, timeout: float) -> bytes:
-    """Send one request, read until the end of the reply headers, the cap, or the deadline."""
+    """Send one request, read until the end of the reply (headers, then Content-Length bytes of
+    body), the cap, or the deadline."""
     deadline = time.monotonic() + timeout * 2
     with socket.create_connection((ip, port), timeout=timeout) as sock:
         sock.sendall(request)
         data = b""
-        while b"\r\n\r\n" not in data and b"\n\n" not in data and len(data) < MAX_REPLY:
+        while not _complete(data) and len(data) < MAX_REPLY:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"reply incomplete after {timeout * 2:.1f}s")
@@ -76,9 +115,21 @@ def exchange(ip: str, port: int, request: bytes, timeout: float) -> bytes:
         return data[:MAX_REPLY]
 
 
+def _complete(data: bytes) -> bool:
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        head, found, body = data.partition(sep)
+        if found:
+            for line in head.split(b"\n"):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length" and value.strip().isdigit():
+                    return len(body) >= min(int(value.strip()), MAX_REPLY)
+            return True
+    return False
+
+
 class RtspProbe(HostProbe):
     name = "rtsp"
-    description = "RTSP OPTIONS and DESCRIBE: Server header and auth realm"
+    description = "RTSP OPTIONS and DESCRIBE: Server header, auth realm, Public methods, session description"
 
     def probe(self, ctx: ProbeContext, host: Host) -> ProbeOutput:
         out = ProbeOutput()
@@ -94,7 +145,8 @@ class RtspProbe(HostProbe):
                 ).encode()
                 ctx.wait_turn()
                 try:
-                    status, headers = parse_reply(exchange(host.ip, port, request, ctx.timeout))
+                    reply = exchange(host.ip, port, request, ctx.timeout)
+                    status, headers = parse_reply(reply)
                 except (TimeoutError, socket.timeout) as exc:
                     out.attempts.append(self.attempt(f"{method} {target}", AttemptStatus.TIMEOUT, str(exc) or "timed out", started))
                     break
@@ -105,7 +157,7 @@ class RtspProbe(HostProbe):
                     out.attempts.append(self.attempt(f"{method} {target}", AttemptStatus.REFUSED, str(exc)[:200], started))
                     break
                 out.attempts.append(self.attempt(f"{method} {target}", AttemptStatus.OK, f"RTSP {status}", started))
-                for obs in observations_from(host.ip, port, headers):
+                for obs in observations_from(host.ip, port, headers, reply_body(reply) if status == 200 else b""):
                     if (obs.field, obs.value) not in seen:
                         seen.add((obs.field, obs.value))
                         out.observations.append(obs)

@@ -30,8 +30,10 @@ def _onvif(data: bytes) -> list:
 
 
 def _rtsp(data: bytes) -> list:
-    _, headers = rtsp.parse_reply(data)
-    return rtsp.observations_from(IP, 554, headers)
+    if data.startswith(b"v=0"):  # a session description published without its reply headers
+        return rtsp.observations_from(IP, 554, {"content-type": "application/sdp"}, data)
+    status, headers = rtsp.parse_reply(data)
+    return rtsp.observations_from(IP, 554, headers, rtsp.reply_body(data) if status == 200 else b"")
 
 
 PARSERS = {

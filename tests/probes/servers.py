@@ -107,7 +107,9 @@ def garbage_server(ip: str, port: int, payload: bytes) -> None:
     _serve(ip, port, handle)
 
 
-def rtsp_server(ip: str, port: int, server: str, www_authenticate: str) -> None:
+def rtsp_server(ip: str, port: int, server: str, www_authenticate: str, sdp: str = "") -> None:
+    """OPTIONS answered with Server and Public; DESCRIBE with a 401 challenge, or with ``sdp``
+    as the session description when one is given (a camera that lets anyone describe its stream)."""
     def handle(conn: socket.socket) -> None:
         while True:
             request = _read_request(conn)
@@ -119,6 +121,10 @@ def rtsp_server(ip: str, port: int, server: str, www_authenticate: str) -> None:
                     cseq = line.split(b":", 1)[1].strip().decode()
             if request.startswith(b"OPTIONS"):
                 reply = f"RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nServer: {server}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n"
+            elif sdp:
+                body = sdp.replace("\n", "\r\n")
+                reply = (f"RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nContent-Type: application/sdp\r\n"
+                         f"Content-Length: {len(body.encode())}\r\n\r\n{body}")
             else:
                 reply = f"RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\nWWW-Authenticate: {www_authenticate}\r\n\r\n"
             conn.sendall(reply.encode())

@@ -25,7 +25,10 @@ def test_parse_reply_reads_status_and_headers():
     assert status == 200
     assert headers["server"] == "Rtsp Server/3.0"
     obs = observations_from("198.18.0.5", 554, headers)
-    assert [(o.field, o.value) for o in obs] == [("rtsp.server", "Rtsp Server/3.0")]
+    assert [(o.field, o.value) for o in obs] == [
+        ("rtsp.server", "Rtsp Server/3.0"),
+        ("rtsp.public", "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, SET_PARAMETER, GET_PARAMETER, ANNOUNCE"),
+    ]
 
 
 @pytest.mark.parametrize("data", [b"", b"HTTP/1.1 200 OK\r\n\r\n", b"\x00\x01\x02", b"RTSP/1.0 abc\r\n\r\n"])
@@ -48,8 +51,47 @@ def test_reads_server_and_realm_from_options_and_describe(netpair):
     finally:
         proc.kill()
     fields = [(o.field, o.value) for o in out.observations]
-    assert fields == [("rtsp.server", "Rtsp Server/3.0"), ("rtsp.realm", "Login to 4K049EBPAG1D7E7")]
+    assert fields == [("rtsp.server", "Rtsp Server/3.0"), ("rtsp.public", "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN"),
+                      ("rtsp.realm", "Login to 4K049EBPAG1D7E7")]
     assert [a.detail for a in out.attempts] == ["RTSP 200", "RTSP 401"]
+
+
+# The session description a Foscam camera sent to an unauthenticated DESCRIBE, from the retina
+# RTSP client's test data (scottlamb/retina, recorded in tests/corpus/records/rtsp-http.yaml as
+# rtsp-foscam-describe-retina); media sections cut after the first.
+FOSCAM_SDP = """v=0
+o=- 1620845785796009 1 IN IP4 192.168.233.233
+s=IP Camera Video
+i=videoMain
+t=0 0
+a=tool:LIVE555 Streaming Media v2014.02.10
+a=type:broadcast
+a=control:*
+m=video 0 RTP/AVP 96
+c=IN IP4 0.0.0.0
+a=rtpmap:96 H264/90000
+a=control:track1
+"""
+
+
+def test_reads_the_session_lines_of_an_open_describe(netpair):
+    proc = start_in(netpair.b, servers.rtsp_server, netpair.b_ip, 554, "", "", FOSCAM_SDP)
+    try:
+        wait_listening(netpair, 554)
+        out = run_in(netpair.a, run_probe, netpair.b_ip, 554)
+    finally:
+        proc.kill()
+    fields = [(o.field, o.value) for o in out.observations if o.field.startswith("rtsp.sdp")]
+    assert fields == [("rtsp.sdp_session", "IP Camera Video"), ("rtsp.sdp_info", "videoMain"),
+                      ("rtsp.sdp_tool", "LIVE555 Streaming Media v2014.02.10")]
+    assert [a.detail for a in out.attempts] == ["RTSP 200", "RTSP 200"]
+
+
+def test_media_sections_and_other_lines_of_an_sdp_are_not_read():
+    body = FOSCAM_SDP.replace("m=video", "s=not-session\nm=video") + "i=media title\n"
+    headers = {"content-type": "application/sdp"}
+    got = [(o.field, o.value) for o in observations_from("198.18.0.5", 554, headers, body.encode())]
+    assert ("rtsp.sdp_session", "not-session") in got and ("rtsp.sdp_info", "media title") not in got
 
 
 def test_silent_rtsp_port_is_a_timeout(netpair):
