@@ -6,6 +6,8 @@ them media nobody identifies a device from. This module writes one BPF expressio
 - ARP and layer-2 SADP (ethertype 0x8033);
 - DHCP and the UDP discovery ports passive mode reads (``discovery.PROTOCOLS``: mDNS, SSDP,
   WS-Discovery, SADP, DHIP);
+- DNS and NTP requests (UDP to 53 and 123): small and rare, and they show every host that
+  resolves a name or sets its clock, so a LAN host is listed even if it announces nothing;
 - every TCP segment with SYN, FIN or RST set (connection bookkeeping, ``port.open``, talks-to);
 - TCP segments that carry data on the camera ports of ``fingerprints/ports.yaml``, except
   RTSP-interleaved media (payload starting with ``$`` on an RTSP port) and TLS application-data
@@ -29,6 +31,7 @@ from .discovery import PROTOCOLS
 from .frames import SUPPORTED_LINKTYPES
 
 DHCP_PORTS = (67, 68)
+HOST_REVEALING_UDP = (53, 123)  # DNS and NTP requests
 TLS_APPLICATION_DATA = 0x17
 RTSP_INTERLEAVED = 0x24  # '$'
 _PAYLOAD_FIRST_BYTE = "tcp[((tcp[12:1] & 0xf0) >> 2):1]"
@@ -58,6 +61,7 @@ def expression() -> str:
         "arp",
         "ether proto 0x8033",
         f"(udp and port ({_ports(udp_ports)}))",
+        f"(udp and dst port ({_ports(list(HOST_REVEALING_UDP))}))",
         "(tcp and tcp[13] & 0x07 != 0)",
         f"(ip and tcp and port ({_ports(other)}) and {_HAS_PAYLOAD} and {_PAYLOAD_FIRST_BYTE} != {TLS_APPLICATION_DATA})",
         f"(ip and tcp and port ({_ports(rtsp)}) and {_HAS_PAYLOAD} and {_PAYLOAD_FIRST_BYTE} != {RTSP_INTERLEAVED})",
