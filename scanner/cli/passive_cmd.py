@@ -18,7 +18,7 @@ from .scan_cmd import (DbOption, PolicyOption, QuietOption, SiteOption, WaitOpti
 
 ScopeOption = Annotated[Optional[list[str]], typer.Option(
     "--scope", help="The local subnets (CIDR, repeatable): only hosts inside are devices; the rest are listed as "
-    "'talks to' on the devices that reached them. Default: learned from ARP, DHCP and broadcasts, plus private ranges.",
+    "'talks to' on the devices that reached them. Default: every address that is not globally routable (private, shared, link-local).",
     show_default=False)]
 
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")

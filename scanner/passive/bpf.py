@@ -6,6 +6,8 @@ them media nobody identifies a device from. This module writes one BPF expressio
 - ARP and layer-2 SADP (ethertype 0x8033);
 - DHCP and the UDP discovery ports passive mode reads (``discovery.PROTOCOLS``: mDNS, SSDP,
   WS-Discovery, SADP, DHIP);
+- UDP broadcasts (to ff:ff:ff:ff:ff:ff): rare, and every one is a LAN host saying it is there
+  (vendor discovery on ports nothing here parses: TP-Link 9999, Tuya 6667, Plex 32412, ...);
 - DNS and NTP requests (UDP to 53 and 123): small and rare, and they show every host that
   resolves a name or sets its clock, so a LAN host is listed even if it announces nothing;
 - every TCP segment with SYN, FIN or RST set (connection bookkeeping, ``port.open``, talks-to);
@@ -62,6 +64,7 @@ def expression() -> str:
         "ether proto 0x8033",
         f"(udp and port ({_ports(udp_ports)}))",
         f"(udp and dst port ({_ports(list(HOST_REVEALING_UDP))}))",
+        "(udp and ether broadcast)",
         "(tcp and tcp[13] & 0x07 != 0)",
         f"(ip and tcp and port ({_ports(other)}) and {_HAS_PAYLOAD} and {_PAYLOAD_FIRST_BYTE} != {TLS_APPLICATION_DATA})",
         f"(ip and tcp and port ({_ports(rtsp)}) and {_HAS_PAYLOAD} and {_PAYLOAD_FIRST_BYTE} != {RTSP_INTERLEAVED})",

@@ -18,8 +18,10 @@ One ``Collector`` per run: ``feed`` each frame (from a file or a live interface)
   Request headers give ``http.user_agent`` / ``rtsp.user_agent`` for the client.
 
 Which hosts are devices: every unicast source MAC seen with an IPv4 address inside the
-capture's local subnets (``scope`` when given; else the /24 around every address proven on the
-link by ARP, DHCP or a broadcast/multicast datagram, and the private address ranges). Hosts
+capture's local subnets (``scope`` when given; else every address that is not globally
+routable: the private, shared, link-local and benchmark ranges, where ARP, DHCP and broadcasts
+put LAN hosts; a LAN numbered with public addresses needs ``scope``, so that no public address
+is ever listed as a device unasked). Hosts
 outside are not devices: each LAN device that opened a TCP connection to one carries a
 ``passive.talks_to`` observation (address:port, the TLS name it asked for, the certificate
 subject the server sent), and the run's warnings hold a one-line summary. One device per MAC:
@@ -78,7 +80,6 @@ class Collector:
     def __init__(self, marker_paths: tuple[str, ...] = (), scope: Sequence[str] = ()) -> None:
         self.marker_paths = set(marker_paths)
         self.scope = tuple(ipaddress.ip_network(n, strict=False) for n in scope)
-        self.learned_nets: set[ipaddress.IPv4Network] = set()
         self.addresses_of_mac: dict[str, list[str]] = {}  # local addresses in first-seen order
         self.contacts: dict[tuple[str, str, int], str] = {}  # (client, server, port) -> TLS name
         self.contacts_dropped = 0
@@ -315,10 +316,6 @@ class Collector:
     def _learn(self, mac: str, ip: str) -> None:
         if ":" in ip or ip == "0.0.0.0":
             return
-        try:
-            self.learned_nets.add(ipaddress.ip_network(f"{ip}/24", strict=False))
-        except ValueError:
-            return
         self._source(mac, ip)
         self.mac_of[ip] = mac
         if mac not in self.ipv4_of_mac:
@@ -387,7 +384,7 @@ class Collector:
         return PassiveResult(observations, sorted(hosts, key=_ip_key), attempts, warnings, self.counts)
 
     def is_local(self, ip: str) -> bool:
-        """Inside the capture's local subnets: ``scope`` if stated, else learned or private."""
+        """Inside the capture's local subnets: ``scope`` if stated, else not globally routable."""
         try:
             addr = ipaddress.ip_address(ip)
         except ValueError:
@@ -398,7 +395,7 @@ class Collector:
             return any(addr in net for net in self.scope if net.version == addr.version)
         if addr.version == 6:
             return addr.is_link_local or addr.is_private
-        return any(addr in net for net in self.learned_nets) or any(addr in net for net in PRIVATE_NETS)
+        return any(addr in net for net in PRIVATE_NETS) or (addr.is_private and not addr.is_loopback)
 
     def _devices(self, observations: list[Observation]) -> tuple[list[Observation], list[Host], str]:
         """LAN hosts only, one per MAC; off-site hosts become talks-to evidence on their LAN peers."""
