@@ -22,7 +22,7 @@ from tests.probes.test_ssdp import AXIS_MSEARCH  # noqa: E402
 
 ROUTER_MAC, CAMERA_MAC, NVR_MAC = "02:00:00:00:00:01", "02:00:00:00:00:0a", "02:00:00:00:00:0b"
 ROUTER, CAMERA, NVR = "192.168.7.1", "192.168.7.50", "192.168.7.60"
-CLOUD = "203.0.113.80"  # TEST-NET-3: an off-site address
+CLOUD = "52.85.209.216"  # a public address (an AWS one from pcaps/real/ndpi-alexa-app.expect.yaml); nothing is sent to it
 
 
 def _frames() -> list:
