@@ -148,8 +148,10 @@ def listen(
         linktype = layer2num.get(type(packet), 1)
         collector.feed(linktype, bytes(packet))
 
-    sniffer = AsyncSniffer(iface=interface, store=False, prn=handle, promisc=True,
-                           filter=bpf.expression() if filtered else None)
+    capture_filter = bpf.expression() if filtered and _is_ethernet(interface) else None
+    if filtered and capture_filter is None:
+        run.warnings.append(f"{interface} is not an Ethernet interface: listening unfiltered (every frame reaches Python)")
+    sniffer = AsyncSniffer(iface=interface, store=False, prn=handle, promisc=True, filter=capture_filter)
     sniffer.start()
     began = time.monotonic()
     try:
@@ -171,6 +173,14 @@ def listen(
     if tick:
         tick(min(time.monotonic() - began, duration), collector.counts["packets"])
     return _finish(run, collector)
+
+
+def _is_ethernet(interface: str) -> bool:
+    """The filter's link-layer terms (arp, ether, vlan) fit Ethernet framing only (ARPHRD_ETHER)."""
+    try:
+        return Path(f"/sys/class/net/{interface}/type").read_text().strip() == "1"
+    except OSError:
+        return True  # not Linux sysfs: let libpcap decide
 
 
 def _finish(run: PassiveRun, collector: Collector) -> PassiveRun:
