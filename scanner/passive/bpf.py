@@ -121,7 +121,8 @@ def read_filtered(path: str | Path, stats: CaptureStats) -> Iterator[Record]:
             yield Record(linktype, data, wirelen, sec + usec / 1e6)
     finally:
         stats.position = stats.size if not stats.problem else (position() if position else 0)
-        reader.close() if hasattr(reader, "close") else None
+        if hasattr(reader, "close"):
+            reader.close()
 
 
 def _position_reader(path: Path):

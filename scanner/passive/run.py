@@ -92,7 +92,7 @@ def _records(path: str | Path, stats: CaptureStats, filtered: bool):
                 records = bpf.read_filtered(path, stats)
                 first = next(records, None)
             except ValueError:
-                stats.__init__(str(path))  # type: ignore[misc]
+                pass  # libpcap cannot filter it: nothing was yielded, read it whole below
             else:
                 if first is not None:
                     yield first
