@@ -16,6 +16,11 @@ from .app import app
 from .scan_cmd import (DbOption, PolicyOption, QuietOption, SiteOption, WaitOption, WebhookOption, err, fail, finish,
                        record_document)
 
+ScopeOption = Annotated[Optional[list[str]], typer.Option(
+    "--scope", help="The local subnets (CIDR, repeatable): only hosts inside are devices; the rest are listed as "
+    "'talks to' on the devices that reached them. Default: every address that is not globally routable (private, shared, link-local).",
+    show_default=False)]
+
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
 
 
@@ -25,6 +30,20 @@ def parse_duration(text: str) -> float:
     if not m or float(m.group(1)) <= 0:
         raise typer.BadParameter(f"{text!r} is not a duration like 30s, 10m or 1h")
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def _collector(scope: list[str] | None):
+    import ipaddress
+
+    from ..passive.collector import Collector
+    from ..passive.run import marker_paths
+
+    for net in scope or ():
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError:
+            raise typer.BadParameter(f"{net!r} is not a CIDR like 192.168.1.0/24", param_hint="--scope") from None
+    return Collector(marker_paths(), scope=tuple(scope or ()))
 
 
 def _report_problems(run) -> None:
@@ -66,6 +85,7 @@ def pcap(
     site: SiteOption = None,
     webhook: WebhookOption = None,
     wait: WaitOption = 0.0,
+    scope: ScopeOption = None,
 ) -> None:
     """Identify cameras, NVRs and DVRs from captured traffic, sending nothing.
 
@@ -73,18 +93,20 @@ def pcap(
     """
     from ..passive import read_files
 
+    collector = _collector(scope)
+
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise fail(f"no such file: {', '.join(missing)}")
     total = sum(f.stat().st_size for f in files if f.is_file())
     if quiet:
-        run = read_files(files)
+        run = read_files(files, collector=collector)
     else:
         columns = (SpinnerColumn(), TextColumn("reading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                    TimeElapsedColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("read", total=total or None)
-            run = read_files(files, progress=lambda done: progress.update(task, completed=done))
+            run = read_files(files, progress=lambda done: progress.update(task, completed=done), collector=collector)
     _report_problems(run)
     doc = _document(run, policy)
     finish(doc, json_out, quiet)
@@ -117,21 +139,24 @@ def listen(
     site: SiteOption = None,
     webhook: WebhookOption = None,
     wait: WaitOption = 0.0,
+    scope: ScopeOption = None,
 ) -> None:
     """Identify cameras, NVRs and DVRs from live traffic on an interface, sending nothing."""
     from ..passive import listen as do_listen
+
+    collector = _collector(scope)
 
     seconds = parse_duration(duration)
     if not Path(f"/sys/class/net/{interface}").exists():
         raise fail(f"no network interface named {interface!r}")
     if quiet:
-        run = do_listen(interface, seconds)
+        run = do_listen(interface, seconds, collector=collector)
     else:
         columns = (SpinnerColumn(), TextColumn("listening on " + interface), BarColumn(),
                    TextColumn("{task.fields[packets]} packets"), TimeElapsedColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("listen", total=seconds, packets=0)
-            run = do_listen(interface, seconds, tick=lambda t, n: progress.update(task, completed=t, packets=n))
+            run = do_listen(interface, seconds, tick=lambda t, n: progress.update(task, completed=t, packets=n), collector=collector)
     _report_problems(run)
     doc = _document(run, policy)
     finish(doc, json_out, quiet)

@@ -48,6 +48,7 @@ class CaptureStats:
     linktypes: Counter = field(default_factory=Counter)
     skipped_blocks: Counter = field(default_factory=Counter)
     problem: str | None = None
+    filtered: bool = False  # read through the BPF filter: ``packets`` counts those that passed
 
 
 @dataclass(frozen=True, slots=True)

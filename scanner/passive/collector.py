@@ -17,6 +17,17 @@ One ``Collector`` per run: ``feed`` each frame (from a file or a live interface)
   and TLS 1.2 server certificates (``tls.subject``, ``tls.issuer``); a SYN-ACK is ``port.open``.
   Request headers give ``http.user_agent`` / ``rtsp.user_agent`` for the client.
 
+Which hosts are devices: every unicast source MAC seen with an IPv4 address inside the
+capture's local subnets (``scope`` when given; else every address that is not globally
+routable: the private, shared, link-local and benchmark ranges, where ARP, DHCP and broadcasts
+put LAN hosts; a LAN numbered with public addresses needs ``scope``, so that no public address
+is ever listed as a device unasked). Hosts
+outside are not devices: each LAN device that opened a TCP connection to one carries a
+``passive.talks_to`` observation (address:port, the TLS name it asked for, the certificate
+subject the server sent), and the run's warnings hold a one-line summary. One device per MAC:
+a MAC seen with several local addresses is reported under the last one, the others become
+``passive.previous_address`` observations on it.
+
 Observations are attributed to the sender's IPv4 address; a sender without one yet (a DHCP
 DISCOVER from 0.0.0.0, an IPv6-only announcement) is held by MAC and attributed once the MAC
 is seen with an address. Identical observations are kept once, and their number is capped, so
@@ -28,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import AttemptStatus, Host, Observation, ProbeAttempt
@@ -40,6 +52,11 @@ from .tcpflows import Conversation, FlowTable
 
 MAX_OBSERVATIONS = 200_000
 MAX_HELD_BY_MAC = 10_000
+MAX_FRAME_SOURCES = 65_536  # distinct (MAC, IPv4) pairs remembered from frame headers
+MAX_CONTACTS = 65_536  # distinct (client, server, port) TCP contacts remembered
+MAX_ADDRESSES_PER_MAC = 16
+PRIVATE_NETS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "198.18.0.0/15", "100.64.0.0/10"))
 DHCP_PORTS = {67, 68}
 
 
@@ -60,8 +77,12 @@ class _Malformed:
 
 
 class Collector:
-    def __init__(self, marker_paths: tuple[str, ...] = ()) -> None:
+    def __init__(self, marker_paths: tuple[str, ...] = (), scope: Sequence[str] = ()) -> None:
         self.marker_paths = set(marker_paths)
+        self.scope = tuple(ipaddress.ip_network(n, strict=False) for n in scope)
+        self.addresses_of_mac: dict[str, list[str]] = {}  # local addresses in first-seen order
+        self.contacts: dict[tuple[str, str, int], str] = {}  # (client, server, port) -> TLS name
+        self.contacts_dropped = 0
         self.flows = FlowTable()
         self.front_pages = FrontPages()
         self.obs: dict[Observation, None] = {}
@@ -88,6 +109,8 @@ class Collector:
             return
         if frame.cut:
             self.counts["cut"] += 1
+        if frame.src_mac and frame.src_ip and not int(frame.src_mac[:2], 16) & 1:
+            self._source(frame.src_mac, frame.src_ip)
         if frame.ethertype == ETH_ARP:
             self._arp(frame)
         elif frame.ethertype == ETH_SADP:
@@ -98,6 +121,7 @@ class Collector:
         elif frame.proto == PROTO_TCP:
             if frame.flags & TCP_SYN and frame.flags & TCP_ACK and frame.src_ip:
                 self._add(Observation(frame.src_ip, "ports", "port.open", str(frame.sport), frame.sport))
+                self._contact(frame.dst_ip or "", frame.src_ip, frame.sport)
             for conv in self.flows.add(frame):
                 self._conversation(conv)
 
@@ -243,6 +267,7 @@ class Collector:
         hello = tls.parse_stream(conv.to_server)
         if hello.server_name:
             self._add(Observation(cip, "tls", "tls.sni", hello.server_name))
+            self._contact(cip, sip, sport, hello.server_name[:255])
         server = tls.parse_stream(conv.to_client)
         if server.certificates:
             try:
@@ -262,9 +287,36 @@ class Collector:
                 if ":" not in frame.src_ip:
                     self._learn(frame.src_mac, frame.src_ip)
 
+    def _source(self, mac: str, ip: str) -> None:
+        """A unicast source MAC seen with an IPv4 address (whether it is local is decided at the end)."""
+        if ":" in ip or ip == "0.0.0.0":
+            return
+        addresses = self.addresses_of_mac.get(mac)
+        if addresses is None:
+            if len(self.addresses_of_mac) >= MAX_FRAME_SOURCES:
+                return
+            addresses = self.addresses_of_mac[mac] = []
+        if ip in addresses:
+            if addresses[-1] != ip:  # back to an earlier address: it is the current one again
+                addresses.remove(ip)
+                addresses.append(ip)
+        elif len(addresses) < MAX_ADDRESSES_PER_MAC:
+            addresses.append(ip)
+
+    def _contact(self, client: str, server: str, port: int, name: str = "") -> None:
+        key = (client, server, port)
+        if key in self.contacts:
+            if name and not self.contacts[key]:
+                self.contacts[key] = name
+        elif len(self.contacts) < MAX_CONTACTS:
+            self.contacts[key] = name
+        else:
+            self.contacts_dropped += 1
+
     def _learn(self, mac: str, ip: str) -> None:
         if ":" in ip or ip == "0.0.0.0":
             return
+        self._source(mac, ip)
         self.mac_of[ip] = mac
         if mac not in self.ipv4_of_mac:
             self.ipv4_of_mac[mac] = ip
@@ -308,11 +360,7 @@ class Collector:
                 if o.ip not in ("0.0.0.0", ""):
                     self._add(o)
         lost = [o for held in unplaced.values() for o in held if o.ip in ("0.0.0.0", "")]
-        observations = list(self.obs)
-        hosts = {}
-        for o in observations:
-            if o.ip not in hosts:
-                hosts[o.ip] = Host(ip=o.ip, mac=self.mac_of.get(o.ip), source="passive")
+        observations, hosts, offsite = self._devices(list(self.obs))
         attempts = [
             ProbeAttempt(probe, target, m.status, f"{m.count} malformed message(s); first: {m.first}")
             for (probe, target), m in self.malformed.items()
@@ -327,11 +375,85 @@ class Collector:
                 f"{len(lost)} observation(s) from {len(macs)} device(s) never seen with an address "
                 f"(MAC {', '.join(macs[:5])}{' ...' if len(macs) > 5 else ''}) are not reported"
             )
+        if offsite:
+            warnings.append(offsite)
         if self.dropped:
             warnings.append(f"{self.dropped} distinct observation(s) beyond the cap of {MAX_OBSERVATIONS} were dropped")
         if self.flows.evicted:
             warnings.append(f"{self.flows.evicted} TCP connection(s) were read early because more than {self.flows.max_flows} were open at once")
-        return PassiveResult(observations, sorted(hosts.values(), key=_ip_key), attempts, warnings, self.counts)
+        return PassiveResult(observations, sorted(hosts, key=_ip_key), attempts, warnings, self.counts)
+
+    def is_local(self, ip: str) -> bool:
+        """Inside the capture's local subnets: ``scope`` if stated, else not globally routable."""
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        if addr.is_multicast or addr.is_unspecified or str(addr) == "255.255.255.255":
+            return False
+        if self.scope:
+            return any(addr in net for net in self.scope if net.version == addr.version)
+        if addr.version == 6:
+            return addr.is_link_local or addr.is_private
+        return any(addr in net for net in PRIVATE_NETS) or (addr.is_private and not addr.is_loopback)
+
+    def _devices(self, observations: list[Observation]) -> tuple[list[Observation], list[Host], str]:
+        """LAN hosts only, one per MAC; off-site hosts become talks-to evidence on their LAN peers."""
+        current: dict[str, str] = {}  # any local address of a MAC -> the address it is reported under
+        mac_of_ip: dict[str, str] = {}
+        for mac, addresses in self.addresses_of_mac.items():
+            local = [a for a in addresses if self.is_local(a)]
+            if not local:
+                continue
+            for a in local:
+                current[a] = local[-1]
+                mac_of_ip.setdefault(a, mac)
+        for ip, mac in self.mac_of.items():  # ARP and DHCP bindings are the surest
+            mac_of_ip[ip] = mac
+        subjects: dict[str, str] = {}
+        out: list[Observation] = []
+        seen: set[Observation] = set()
+
+        def keep(o: Observation) -> None:
+            if o not in seen:
+                seen.add(o)
+                out.append(o)
+
+        for o in observations:
+            if o.field == "tls.subject" and not self.is_local(o.ip):
+                subjects.setdefault(o.ip, o.value)
+            if not self.is_local(o.ip):
+                continue
+            ip = current.get(o.ip, o.ip)
+            keep(o if ip == o.ip else _moved(o, ip))
+        for mac, addresses in self.addresses_of_mac.items():
+            local = [a for a in addresses if self.is_local(a)]
+            for old in local[:-1]:
+                keep(Observation(local[-1], "passive", "passive.previous_address", old))
+        remote: set[str] = set()
+        talkers: set[str] = set()
+        for (client, server, port), name in self.contacts.items():
+            if not client or not self.is_local(client) or self.is_local(server):
+                continue
+            remote.add(server)
+            ip = current.get(client, client)
+            talkers.add(ip)
+            value = f"{server}:{port}"
+            if name:
+                value += f" tls.sni={name}"
+            if server in subjects:
+                value += f" tls.subject={subjects[server]}"
+            keep(Observation(ip, "passive", "passive.talks_to", value[:1024], port))
+        hosts: dict[str, Host] = {}
+        for ip in {current.get(a, a) for a in current} | {o.ip for o in out}:
+            hosts[ip] = Host(ip=ip, mac=mac_of_ip.get(ip), source="passive")
+        summary = ""
+        if remote:
+            summary = (f"{len(remote)} off-site address(es) outside the local subnets were talked to by "
+                       f"{len(talkers)} LAN device(s); they are listed as passive.talks_to on those devices, not as devices")
+            if self.contacts_dropped:
+                summary += f" ({self.contacts_dropped} further contact(s) beyond the cap of {MAX_CONTACTS} not kept)"
+        return out, list(hosts.values()), summary
 
 
 def _moved(o: Observation, ip: str) -> Observation:

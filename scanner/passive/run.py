@@ -4,7 +4,10 @@ the same scan document an active scan writes (``scan.mode`` is ``"passive"``).
 Listening opens a receive-only packet socket through scapy's ``AsyncSniffer`` with
 ``store=False``: frames are handed to the collector one by one and never kept, and nothing is
 ever sent (no ARP, no DNS lookup, no probe). Files are read with ``capture.read_capture``.
-Damage in one file ends the reading of that file only; everything read before it is kept and
+Files and the live interface are both filtered by ``bpf.expression()`` (libpcap for files
+through pcapy-ng, the kernel for the interface), so video never reaches Python; a file libpcap
+cannot filter (gzip-compressed, a link type the expression does not fit) and any file when
+``filtered=False`` is read whole by ``capture.read_capture``. Damage in one file ends the reading of that file only; everything read before it is kept and
 the document says what happened.
 """
 
@@ -18,7 +21,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..models import ScanDocument, ScanInfo
-from .capture import CaptureError, CaptureStats, describe_skipped_blocks, read_capture
+from . import bpf
+from .capture import GZIP_MAGIC, CaptureError, CaptureStats, describe_skipped_blocks, read_capture, sniff_format
 from .collector import Collector, PassiveResult
 from .frames import SUPPORTED_LINKTYPES, linktype_name
 
@@ -49,6 +53,7 @@ def read_files(
     paths: Sequence[str | Path],
     progress: Callable[[int], None] | None = None,
     collector: Collector | None = None,
+    filtered: bool = True,
 ) -> PassiveRun:
     """Read every file in turn; ``progress(bytes_done_in_total)`` is called as reading goes."""
     collector = collector or Collector(marker_paths())
@@ -57,7 +62,7 @@ def read_files(
     for path in paths:
         stats = CaptureStats(str(path))
         try:
-            for n, record in enumerate(read_capture(path, stats)):
+            for n, record in enumerate(_records(path, stats, filtered)):
                 collector.feed(record.linktype, record.data)
                 if progress and n % PROGRESS_EVERY == 0:
                     progress(done_before + stats.position)
@@ -76,6 +81,34 @@ def read_files(
     return _finish(run, collector)
 
 
+def _records(path: str | Path, stats: CaptureStats, filtered: bool):
+    """The file's records: libpcap-filtered where it can be, else every record."""
+    if filtered and bpf.available():
+        sniff_format(Path(path))  # a file that is not a capture is named as such, whichever reader
+        with open(path, "rb") as fh:
+            compressed = fh.read(2) == GZIP_MAGIC
+        if not compressed:
+            try:
+                records = bpf.read_filtered(path, stats)
+                first = next(records, None)
+            except ValueError:
+                pass  # libpcap cannot filter it: nothing was yielded, read it whole below
+            else:
+                if first is not None:
+                    yield first
+                    yield from records
+                if stats.problem:  # libpcap's words are terse: find where the damage is
+                    damage = CaptureStats(str(path))
+                    for _ in read_capture(path, damage):
+                        pass
+                    stats.problem = damage.problem or stats.problem
+                    stats.packets = damage.packets  # every record before the damage was read (and filtered)
+                    stats.skipped_blocks = damage.skipped_blocks
+                stats.filtered = True
+                return
+    yield from read_capture(path, stats)
+
+
 def file_warnings(stats: CaptureStats) -> list[str]:
     out = []
     if stats.problem:
@@ -88,7 +121,7 @@ def file_warnings(stats: CaptureStats) -> list[str]:
         out.append(f"{stats.path}: pcapng blocks skipped (no packets in them for us): {describe_skipped_blocks(stats.skipped_blocks)}")
     if stats.cut_by_snaplen:
         out.append(f"{stats.path}: {stats.cut_by_snaplen} packet(s) cut short by the capture's snap length; read as far as they go")
-    if stats.packets == 0 and not stats.problem:
+    if stats.packets == 0 and not stats.problem and not stats.filtered:
         out.append(f"{stats.path}: no packets in this capture")
     return out
 
@@ -98,6 +131,7 @@ def listen(
     duration: float,
     tick: Callable[[float, int], None] | None = None,
     collector: Collector | None = None,
+    filtered: bool = True,
 ) -> PassiveRun:
     """Sniff ``interface`` for ``duration`` seconds without sending anything.
 
@@ -114,7 +148,10 @@ def listen(
         linktype = layer2num.get(type(packet), 1)
         collector.feed(linktype, bytes(packet))
 
-    sniffer = AsyncSniffer(iface=interface, store=False, prn=handle, promisc=True)
+    capture_filter = bpf.expression() if filtered and _is_ethernet(interface) else None
+    if filtered and capture_filter is None:
+        run.warnings.append(f"{interface} is not an Ethernet interface: listening unfiltered (every frame reaches Python)")
+    sniffer = AsyncSniffer(iface=interface, store=False, prn=handle, promisc=True, filter=capture_filter)
     sniffer.start()
     began = time.monotonic()
     try:
@@ -136,6 +173,14 @@ def listen(
     if tick:
         tick(min(time.monotonic() - began, duration), collector.counts["packets"])
     return _finish(run, collector)
+
+
+def _is_ethernet(interface: str) -> bool:
+    """The filter's link-layer terms (arp, ether, vlan) fit Ethernet framing only (ARPHRD_ETHER)."""
+    try:
+        return Path(f"/sys/class/net/{interface}/type").read_text().strip() == "1"
+    except OSError:
+        return True  # not Linux sysfs: let libpcap decide
 
 
 def _finish(run: PassiveRun, collector: Collector) -> PassiveRun:

@@ -64,3 +64,59 @@ def test_tx_counter_does_count_what_the_listener_namespace_sends(pair):
     before = traffic.tx_packets(pair.a)
     traffic.announce_arp(pair.a, pair.a_ip)
     assert traffic.tx_packets(pair.a) > before
+
+
+VIDEO_PACKETS = 200_000
+VIDEO_PER_ANNOUNCEMENT = 1000
+
+
+def _flood(ip: str) -> int:
+    """Video-sized multicast datagrams as fast as one core sends them, one real Axis SSDP
+    announcement after every VIDEO_PER_ANNOUNCEMENT of them; returns how many announcements."""
+    import socket
+
+    from tests.probes.test_ssdp import AXIS_MSEARCH
+
+    video = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    video.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(ip))
+    video.bind((ip, 50000))
+    ssdp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ssdp.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(ip))
+    ssdp.bind((ip, 1900))
+    payload = bytes([0x80, 96]) + bytes(1398)
+    sent = 0
+    for i in range(VIDEO_PACKETS):
+        while True:
+            try:
+                video.sendto(payload, ("239.1.1.1", 5004))
+                break
+            except BlockingIOError:
+                continue
+        if i % VIDEO_PER_ANNOUNCEMENT == 0:
+            ssdp.sendto(AXIS_MSEARCH + b"\r\n", ("239.255.255.250", 1900))
+            sent += 1
+    return sent
+
+
+def test_listen_sees_every_announcement_inside_a_video_flood(pair):
+    """The kernel filter keeps the video out of Python, so no announcement is lost behind it."""
+    from scanner.passive import listen
+
+    sent: list[int] = []
+
+    def flood() -> None:
+        time.sleep(1.5)
+        sent.append(run_in(pair.b, _flood, pair.b_ip, timeout=60))
+
+    def _listen_counts(interface: str, seconds: float):
+        run = listen(interface, seconds)
+        return dict(run.result.counts), run.errors
+
+    talker = threading.Thread(target=flood)
+    talker.start()
+    counts, errors = run_in(pair.a, _listen_counts, traffic.veth_of(pair.a), 12.0, timeout=60)
+    talker.join(60)
+    assert not errors
+    assert sent and sent[0] == VIDEO_PACKETS // VIDEO_PER_ANNOUNCEMENT
+    assert counts.get("ssdp") == sent[0], f"{counts.get('ssdp')} of {sent[0]} announcements seen"
+    assert counts["packets"] < VIDEO_PACKETS // 10  # the video never reached Python
