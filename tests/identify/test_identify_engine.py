@@ -30,7 +30,8 @@ def verdict(db, policy: str, *observations: Observation):  # type: ignore[no-unt
 
 # ---------------------------------------------------------------- matcher
 def test_a_file_matches_only_its_own_field(mini_db) -> None:  # type: ignore[no-untyped-def]
-    assert match_observation(obs("http.server", "Dahua Rtsp Server"), mini_db).matches == ()
+    # rtsp.user_agent is read by no fingerprint file and by no resolver role
+    assert match_observation(obs("rtsp.user_agent", "Dahua Rtsp Server"), mini_db).matches == ()
     (m,) = match_observation(obs("rtsp.server", "Dahua Rtsp Server"), mini_db).matches
     assert (m.fingerprint_id, m.params) == ("dahua-rtsp-server", {"platform_vendor": "Dahua", "device_type": "camera"})
 
