@@ -82,6 +82,21 @@ MAC_FIELDS = frozenset(
         "upnp.friendly_name", "snmp.sys_name",
     }
 )
+# Device classes the protocols themselves define (ONVIF device types in WS-Discovery Types and
+# type scopes, the UPnP standard DigitalSecurityCamera device): field -> (pattern, device type).
+# A recorder that announces itself as storage is an NVR before any banner says so. Weak: many
+# NVRs also announce the transmitter type, so it only decides when nothing stronger does.
+PROTOCOL_TYPES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "wsd.types": (
+        (re.compile(r"NetworkVideoStorage", re.I), "nvr"),
+        (re.compile(r"NetworkVideoTransmitter", re.I), "camera"),
+    ),
+    "wsd.type": (
+        (re.compile(r"Network_?Video_?Storage|/storage\b", re.I), "nvr"),
+        (re.compile(r"Network_?Video_?Transmitter|video_encoder", re.I), "camera"),
+    ),
+    "upnp.device_type": ((re.compile(r":device:DigitalSecurityCamera:", re.I), "camera"),),
+}
 MAX_RESOLVE_CHARS = 1024  # declared names are short; a device must not choose how long we look
 _WORD = r"(?<![0-9A-Za-z]){}(?![0-9A-Za-z])"
 _DN_PART = re.compile(r"(?:^|[,/])\s*(O|CN|OU)\s*=\s*([^,/]+)", re.IGNORECASE)
@@ -151,8 +166,20 @@ def is_generic(vdb: VendorDB, value: str) -> bool:
     return value.strip().casefold() in vdb.generic_values
 
 
+def protocol_type(obs: Observation) -> Resolved | None:
+    """The device type a protocol field announces by the protocol's own definition, if any."""
+    value = (obs.value or "")[:MAX_RESOLVE_CHARS]
+    for pattern, device_type in PROTOCOL_TYPES.get(obs.field, ()):
+        if pattern.search(value):
+            return Resolved(f"protocol-type:{obs.field}", "weak", {"device_type": device_type}, f"the protocol's own device class: {device_type}")
+    return None
+
+
 def resolve(obs: Observation, vdb: VendorDB) -> list[Resolved]:
     """What a maker-declaring field says about maker, brand, model and device type."""
+    typed = protocol_type(obs)
+    if typed is not None:
+        return [typed]
     role = role_of(obs.field)
     value = (obs.value or "")[:MAX_RESOLVE_CHARS].strip()
     if role is None or not value:
