@@ -74,6 +74,19 @@ class Identity:
     support_strength: str | None = None  # the strongest witness for the maker (strong|medium|weak)
     support_probes: int = 0  # independent probes whose witnesses agree with the maker
     generic: tuple[str, ...] = ()  # 'onvif.manufacturer H264': values recognised as naming no maker
+    fallback_brand: bool = False  # the brand is only the IEEE registrant of a MAC (see FALLBACK_IDS)
+
+    @property
+    def enough_to_restrict(self) -> bool:
+        """The evidence rule for ``restricted`` (README, 'Verdicts'): one strong witness, or two
+        or more independent probes agreeing. One medium witness alone is a lead, not a finding."""
+        return not self.fallback_brand and (self.support_strength == "strong" or self.support_probes >= 2)
+
+    def support_text(self) -> str:
+        if self.support_strength is None:
+            return "no witness"
+        probes = "probe" if self.support_probes == 1 else "independent probes"
+        return f"{self.support_strength} evidence from {self.support_probes} {probes}"
 
 
 class _Votes:
@@ -252,6 +265,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
         support_strength=best,
         support_probes=probes,
         generic=tuple(dict.fromkeys(generic)),
+        fallback_brand=brand is fallback,
     )
 
 
