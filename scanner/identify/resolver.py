@@ -84,17 +84,12 @@ MAC_FIELDS = frozenset(
 )
 # Device classes the protocols themselves define (ONVIF device types in WS-Discovery Types and
 # type scopes, the UPnP standard DigitalSecurityCamera device): field -> (pattern, device type).
-# A recorder that announces itself as storage is an NVR before any banner says so. Weak: many
-# NVRs also announce the transmitter type, so it only decides when nothing stronger does.
+# A recorder that announces itself as storage is an NVR before any banner says so. The
+# transmitter type (NetworkVideoTransmitter, video_encoder) says nothing: NVRs and DVRs announce
+# it too (the lab's Dahua NVR4108HS and Xiongmai DVR do). Weak, so a model grammar outvotes it.
 PROTOCOL_TYPES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
-    "wsd.types": (
-        (re.compile(r"NetworkVideoStorage", re.I), "nvr"),
-        (re.compile(r"NetworkVideoTransmitter", re.I), "camera"),
-    ),
-    "wsd.type": (
-        (re.compile(r"Network_?Video_?Storage|/storage\b", re.I), "nvr"),
-        (re.compile(r"Network_?Video_?Transmitter|video_encoder", re.I), "camera"),
-    ),
+    "wsd.types": ((re.compile(r"NetworkVideoStorage", re.I), "nvr"),),
+    "wsd.type": ((re.compile(r"Network_?Video_?Storage", re.I), "nvr"),),
     "upnp.device_type": ((re.compile(r":device:DigitalSecurityCamera:", re.I), "camera"),),
 }
 MAX_RESOLVE_CHARS = 1024  # declared names are short; a device must not choose how long we look
