@@ -139,6 +139,11 @@ def _aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
     return _compiled(vdb)[0]
 
 
+def compiled_aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
+    """Every device maker's and brand's alias as the resolver matches it (for the self-test)."""
+    return _aliases(vdb)
+
+
 def _grammars(vdb: VendorDB) -> tuple[ModelGrammar, ...]:
     return _compiled(vdb)[1]
 
