@@ -187,7 +187,11 @@ def resolve(obs: Observation, vdb: VendorDB) -> list[Resolved]:
     if role == SCOPE:
         m = _ONVIF_SCOPE.match(unquote(value))
         if m is None:
-            return []  # non-ONVIF scopes: the wsd_scope.yaml fingerprints read them
+            host = urlsplit(value).hostname or ""
+            if not host or host.endswith("onvif.org"):
+                return []  # location, type and profile scopes name no maker (wsd_scope.yaml reads them)
+            # A vendor-specific scope (flir://www.flir.com/security/): its domain names the maker.
+            return _resolve_text(vdb, " ".join(_domain_labels(host)), "url")
         kind, rest = m.group(1).casefold(), unquote(m.group(2)).strip().strip("/")
         role = {"name": TEXT, "hardware": MODEL, "model": MODEL}.get(kind, MAKER)
         value = rest
@@ -195,7 +199,7 @@ def resolve(obs: Observation, vdb: VendorDB) -> list[Resolved]:
             role = "lead"  # a name scope is '<maker> <model>' by ONVIF convention: alias first is medium
     if role == URL:
         host = urlsplit(value if "//" in value else f"//{value}").hostname or ""
-        labels = [x for x in host.split(".") if x and x not in ("www", "com", "cn", "net", "org", "co", "de", "uk", "us")]
+        labels = _domain_labels(host)
         return _resolve_text(vdb, " ".join(labels), "url") if labels else []
     if role == DN:
         out: list[Resolved] = []
@@ -205,6 +209,11 @@ def resolve(obs: Observation, vdb: VendorDB) -> list[Resolved]:
     if is_generic(vdb, value):
         return [Resolved("generic", "weak", {}, f"generic value {value[:60]!r}: names no maker")]
     return _resolve_text(vdb, value, role)
+
+
+def _domain_labels(host: str) -> list[str]:
+    """'www.hikvision.com' -> ['hikvision']: the labels of a domain that can name a company."""
+    return [x for x in host.split(".") if x and x not in ("www", "com", "cn", "net", "org", "co", "de", "uk", "us")]
 
 
 def _resolve_text(vdb: VendorDB, value: str, role: str) -> list[Resolved]:
