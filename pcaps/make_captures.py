@@ -113,8 +113,6 @@ def expectation(dev: LabDevice, found: dict | None) -> dict:
     """What must be identified from this device's capture."""
     want = {"ip": dev.ip, "mac": dev.mac}
     want.update({k: dev.expected.get(k) for k in IDENTITY_KEYS})
-    # A capture may see less than the active scan did (no TCP payloads): the profile says so.
-    want.update({k: v for k, v in (dev.expected.get("passive") or {}).items() if k in IDENTITY_KEYS})
     if found and found.get("device_type") == dev.expected.get("device_type"):
         want["device_type"] = dev.expected["device_type"]
     return want

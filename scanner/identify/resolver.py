@@ -17,7 +17,8 @@ spellings and model grammars it resolves against are data, in ``vendors.yaml``.
 Strength rules (stated once, here and in fingerprints/README.md):
 - a ``maker`` field whose whole value is an alias: strong; an alias inside it: medium;
 - an alias inside a ``model`` field, or at the start of a free-text field: medium;
-- an alias elsewhere in free text (a title, a server banner, a host name): weak;
+- an alias elsewhere in free text (a title, a server banner, a host name): weak, and only for
+  aliases of four characters or more ('LTS' inside 'Ubuntu 22.04 LTS' is not the LTS brand);
 - a model grammar: the strength its entry says (it is anchored on token boundaries);
 - an OEM model table entry: medium (the table's source names the platform model);
 - a MAC inside another field: weak (see ``macs_in``), below the device's own MAC (medium).
@@ -223,9 +224,11 @@ def _resolve_text(vdb: VendorDB, value: str, role: str) -> list[Resolved]:
         m = alias.regex.search(value)
         if m is None or any(m.start() < e and s < m.end() for s, e in taken):
             continue
+        lead = value[: m.start()].strip() == ""
+        if role == TEXT and not lead and len(alias.text.strip()) < 4:
+            continue  # 'LTS' inside 'Ubuntu 22.04 LTS': a short alias deep in free text is noise
         taken.append((m.start(), m.end()))
         whole = m.start() == 0 and m.end() == len(value.rstrip(" .,"))
-        lead = value[: m.start()].strip() == ""
         if role == MAKER:
             strength = "strong" if whole or _only_suffix(value[m.end():]) else "medium"
         elif role in (MODEL, "lead", "dn-o", "url"):

@@ -92,14 +92,6 @@ def check_profile(doc: Any, expected_name: str | None = None) -> list[str]:
             problems.append(f"expected.device_type {expected.get('device_type')!r} not in {sorted(DEVICE_TYPES)}")
         if expected.get("classification") not in CLASSIFICATIONS:
             problems.append(f"expected.classification {expected.get('classification')!r} not in {sorted(CLASSIFICATIONS)}")
-        # What a capture alone must give where it sees less than the active scan (optional).
-        passive = expected.get("passive")
-        if passive is None:
-            pass
-        elif not isinstance(passive, dict) or not passive.get("reason"):
-            problems.append("expected.passive must be a mapping with a 'reason'")
-        elif passive.get("classification", "review") not in CLASSIFICATIONS:
-            problems.append(f"expected.passive.classification {passive.get('classification')!r} not in {sorted(CLASSIFICATIONS)}")
     services = doc["services"]
     if not isinstance(services, dict):
         problems.append("services is not a mapping")

@@ -213,3 +213,17 @@ def test_the_transmitter_type_alone_does_not_make_a_camera(registry_only) -> Non
     # Types of the lab's Uniview camera and of NVRs alike (scanner/lab/profiles): no type from them.
     ident = build_identity([match_observation(_obs("wsd.types", "dn:NetworkVideoTransmitter tds:Device", "wsd"), registry_only)], registry_only)
     assert ident.device_type is DeviceType.UNKNOWN  # NVRs announce the transmitter type too
+
+
+def test_a_source_needs_an_address_anyone_can_open() -> None:
+    from scanner.identify._check import placeholder_reason, source_address_problem
+
+    assert source_address_problem("https://github.com/home-assistant/core/issues/46822") is None
+    assert source_address_problem(f"{BESDER} line 268") is None
+    assert "code-index" in (source_address_problem("GitHub code index id 17213345945 (RTSP client comment)") or "")
+    assert "no address" in (source_address_problem("Rapid7 Recog xml/http_servers.xml") or "")
+    # Placeholders the audit found (issue 15 item 4) against real values
+    for invented in ("Synology/DSM/stuff", "Ser=ABCDE12345;", "Serial Number: abc123", "SERIALNUMBER=111111111111111111"):
+        assert placeholder_reason(invented), invented
+    for real in ("XM530_50X50-WG_8M", "DS-2CD2432F-IW", "2.800.030000000.3.R", "ACCC8E270AD8"):
+        assert placeholder_reason(real) is None, real
