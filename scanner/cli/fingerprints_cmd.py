@@ -169,3 +169,53 @@ def _print_devices(doc) -> None:  # type: ignore[no-untyped-def]
             escape(d.reasons[0]) if d.reasons else "",
         )
     Console().print(table)
+
+
+oui_app = typer.Typer(
+    name="oui",
+    help=(
+        "The IEEE MAC registries (MA-L, MA-M, MA-S) used to name a MAC's maker.\n\n"
+        "Examples:\n\n"
+        "  cctv-scan oui update ~/Downloads/oui.csv\n\n"
+        "  cctv-scan oui lookup bc:5e:33:01:02:03"
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(oui_app)
+
+
+@oui_app.command("update")
+def oui_update(
+    file: Annotated[Path, typer.Argument(help="oui.csv, mam.csv or oui36.csv downloaded from https://standards-oui.ieee.org/")],
+) -> None:
+    """Load a newer IEEE registry CSV; it is kept in your data directory and used before the copies packages ship.
+
+    Example: cctv-scan oui update ~/Downloads/oui.csv
+    """
+    from ..identify.ieee import RegistryFileError, install_csv
+
+    err = Console(stderr=True)
+    if not file.is_file():
+        err.print(f"[red]error:[/] {escape(str(file))}: no such file")
+        raise typer.Exit(2)
+    try:
+        kind, count, target = install_csv(file)
+    except (RegistryFileError, OSError) as exc:
+        err.print(f"[red]error:[/] {escape(str(file))}: {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    Console().print(f"loaded {count} {kind} assignments from {escape(str(file))} into {escape(str(target))}", highlight=False)
+
+
+@oui_app.command("lookup")
+def oui_lookup(mac: Annotated[str, typer.Argument(help="A MAC address, any common notation.")], database: DatabaseOpt = None) -> None:
+    """Say which IEEE organisation and which maker a MAC address names, and from which registry copy.
+
+    Example: cctv-scan oui lookup bc:5e:33:01:02:03
+    """
+    from ..identify.oui import lookup
+
+    result = lookup(mac, _load(database))
+    org = result.org or "-"
+    Console().print(f"{result.mac}  organisation: {org}  maker: {result.vendor or '-'}  ({result.via})", highlight=False)
+    if result.org is None and result.vendor is None:
+        raise typer.Exit(1)

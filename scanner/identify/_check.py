@@ -6,9 +6,25 @@ and the parametrized test can say exactly what to fix.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from ..models import Observation
 from .fingerprints import MAX_EXAMPLES, PARAM_NAMES, VENDOR_PARAMS, Fingerprint, FingerprintDB, Problem
+from .vendors import VendorDB
+
+# An example is what a device sent. These shapes are what a person types when inventing one.
+_PLACEHOLDER = (
+    (re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z])\1{5,}(?![0-9A-Za-z])"), "a run of one character"),
+    (re.compile(r"(\d)\1{8,}"), "a run of one digit"),
+    (re.compile(r"(?<![A-Za-z])ABC(?:DE?)?(?![a-z])"), "'ABC'"),
+    (re.compile(r"(?i)(?<![a-z])stuff(?![a-z])"), "'stuff'"),
+    (re.compile(r"(?i)abc123|123456789|(?<![0-9A-Za-z])12345(?![0-9])"), "a counting sequence"),
+)
+# A source anyone can open: a URL, or repository + path + commit (40 or at least 7 hex digits).
+_URL = re.compile(r"https?://[^\s)]+")
+_REPO_PATH_COMMIT = re.compile(r"[\w.-]+/[\w.-]+\s+\S*[\w-]+\.\w+.*?(?:@|commit\s*)\s*[0-9a-f]{7,40}\b", re.S)
+_UNOPENABLE = re.compile(r"code index id \d+", re.I)
 
 
 def run_checks(db: FingerprintDB, *, check_ieee: bool = True) -> list[Problem]:
@@ -19,7 +35,147 @@ def run_checks(db: FingerprintDB, *, check_ieee: bool = True) -> list[Problem]:
     problems += _check_vendors(db, check_ieee=check_ieee)
     problems += _check_oui(db)
     problems += _check_policies(db)
+    problems += _check_registry(db)
+    problems += _check_cross_maker(db)
+    problems += _check_placeholders(db)
+    problems += check_sources(db)
     return problems
+
+
+def data_rule_problems(db: FingerprintDB) -> list[Problem]:
+    """The problems of the rules on the data itself: sources without an address, invented-looking
+    examples, one maker's alias, grammar or fingerprint matching another maker's example."""
+    return [*_check_cross_maker(db), *_check_placeholders(db), *check_sources(db)]
+
+
+def placeholder_reason(value: str) -> str | None:
+    """Why an example looks invented (a shape only a placeholder produces), or None."""
+    for pattern, what in _PLACEHOLDER:
+        if pattern.search(value):
+            return what
+    return None
+
+
+def source_address_problem(source: str) -> str | None:
+    """Why a source cannot be opened by a reader, or None if it carries an address."""
+    text = " ".join(source.split())
+    if _UNOPENABLE.search(text):
+        return "cites a code-index id nobody can open: give repository + path + commit or a URL"
+    if _URL.search(text) or _REPO_PATH_COMMIT.search(text):
+        return None
+    return "has no address: give a URL, or repository + path + commit"
+
+
+def _check_registry(db: FingerprintDB) -> Iterator[Problem]:
+    """Every alias resolves to its own vendor; every model grammar matches its examples."""
+    from . import resolver
+
+    vdb = db.vendors
+    for v in vdb.vendors.values():
+        if not v.is_device_maker:
+            continue
+        for alias in dict.fromkeys((v.name, *v.aliases)):
+            got = {r.params.get("vendor") or r.params.get("platform_vendor") for r in resolver.resolve(Observation("", "", "onvif.manufacturer", alias), vdb) if r.fingerprint_id.startswith("alias:")}
+            if got != {v.name}:
+                yield Problem("vendors.yaml", f"{v.name}: alias {alias!r} resolves to {sorted(x for x in got if x) or 'nothing'}")
+        for g in v.models:
+            if not g.examples:
+                yield Problem("vendors.yaml", f"{v.name}: model grammar {g.id} has no examples")
+            for i, example in enumerate(g.examples, 1):
+                if g.regex.search(example) is None:
+                    yield Problem("vendors.yaml", f"{v.name}: model grammar {g.id} example {i} ({_short(example)}) does not match its own pattern")
+
+
+def _examples_by_maker(db: FingerprintDB) -> Iterator[tuple[str, str, str, str]]:
+    """(maker, example, where, field) for every grammar example and every fingerprint example
+    whose fingerprint concludes a maker."""
+    for v in db.vendors.vendors.values():
+        for g in v.models:
+            for example in g.examples:
+                yield v.name, example, f"model grammar {g.id}", ""
+    for f in db.files:
+        for fp in f.fingerprints:
+            for example in fp.examples:
+                got = fp.match(example.value) or {}
+                for key in VENDOR_PARAMS:
+                    name = fp.params.get(key) or db.vendors.canonical(got.get(key, "")) if (fp.params.get(key) or got.get(key)) else None
+                    if name:
+                        yield name, example.value, f"{f.name} [{fp.id}]", f.matches[0] if f.matches else ""
+
+
+def _related(vdb: VendorDB, a: str, b: str) -> bool:
+    if a == b:
+        return True
+    va, vb = vdb.get(a), vdb.get(b)
+    for x, y in ((va, b), (vb, a)):
+        if x is not None and (x.relation_to(y) is not None or x.platform == y or x.parent == y):
+            return True
+    pa, pb = (va.platform if va else None), (vb.platform if vb else None)
+    return pa is not None and pa == pb
+
+
+def _check_cross_maker(db: FingerprintDB) -> Iterator[Problem]:
+    """No alias or grammar of one maker, and no fingerprint of one maker, matches an example of
+    another (unrelated) maker."""
+    from . import resolver
+
+    vdb = db.vendors
+    grammars = [g for v in vdb.vendors.values() for g in v.models]
+    aliases = resolver.compiled_aliases(vdb)
+    seen: set[tuple[str, str, str]] = set()
+    for maker, example, where, field_name in _examples_by_maker(db):
+        value = example[: resolver.MAX_RESOLVE_CHARS]
+        for g in grammars:
+            if not _related(vdb, g.vendor, maker) and g.regex.search(value) and (g.id, example, maker) not in seen:
+                seen.add((g.id, example, maker))
+                yield Problem("vendors.yaml", f"{g.vendor}: model grammar {g.id} matches {_short(example)}, an example of {maker} ({where})")
+        for alias in aliases:
+            if not _related(vdb, alias.vendor, maker) and alias.regex.search(value) and (alias.text, example, maker) not in seen:
+                seen.add((alias.text, example, maker))
+                yield Problem("vendors.yaml", f"{alias.vendor}: alias {alias.text!r} matches {_short(example)}, an example of {maker} ({where})")
+        if not field_name:
+            continue
+        for f in db.files_for(field_name):
+            for fp in f.fingerprints:
+                names = {fp.params.get(k) for k in VENDOR_PARAMS} - {None}
+                if not names or any(_related(vdb, n, maker) for n in names if n):
+                    continue
+                if fp.match(value) is not None and (fp.id, example, maker) not in seen:
+                    seen.add((fp.id, example, maker))
+                    yield Problem(f.name, f"matches {_short(example)}, an example of {maker} ({where})", fp.id)
+
+
+def _check_placeholders(db: FingerprintDB) -> Iterator[Problem]:
+    for f in db.files:
+        for fp in f.fingerprints:
+            for i, example in enumerate(fp.examples, 1):
+                why = placeholder_reason(example.value)
+                if why:
+                    yield Problem(f.name, f"example {i} ({_short(example.value)}) looks invented ({why}): use what a device sent", fp.id)
+    for v in db.vendors.vendors.values():
+        for g in v.models:
+            for i, example in enumerate(g.examples, 1):
+                why = placeholder_reason(example)
+                if why:
+                    yield Problem("vendors.yaml", f"{v.name}: model grammar {g.id} example {i} ({_short(example)}) looks invented ({why})")
+
+
+def check_sources(db: FingerprintDB) -> Iterator[Problem]:
+    """Every fingerprint, model grammar and OEM model source carries an address a reader can open."""
+    for f in db.files:
+        for fp in f.fingerprints:
+            why = source_address_problem(fp.source)
+            if why:
+                yield Problem(f.name, f"source {why}", fp.id)
+    for v in db.vendors.vendors.values():
+        for g in v.models:
+            why = source_address_problem(g.source)
+            if why:
+                yield Problem("vendors.yaml", f"{v.name}: model grammar {g.id} source {why}")
+        for o in v.oem_models:
+            why = source_address_problem(o.source)
+            if why:
+                yield Problem("vendors.yaml", f"{v.name}: OEM model {o.model} source {why}")
 
 
 def _check_fingerprints(db: FingerprintDB) -> Iterator[Problem]:

@@ -1,5 +1,12 @@
 """Turn an identity into a verdict under a policy: restricted, review, clear or unidentified.
 
+The evidence rule (README, 'Verdicts', and ``cctv-scan scan --help`` say the same): a device is
+``restricted`` only when the policy covers its maker or brand *and* the evidence is enough: one
+strong witness, or two or more independent probes agreeing, with confidence at least the
+policy's ``min_confidence``. A covered maker named by a single medium or weak witness is
+``review``, with that reason. A PRC-organised maker named that weakly is never ``clear`` either.
+A brand known only as the IEEE registrant of a MAC never restricts.
+
 Every verdict comes with sentences a removal officer can read in a terminal. The first is one
 short sentence: who made the device, the brand it is sold under if different, and the policy (or
 list) that decides it. The sentences after it carry the detail: the legal citation, the relation
@@ -49,6 +56,15 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
     cover_maker = p.coverage(maker, vdb)
     cover_brand = p.coverage(brand, vdb) if brand != maker else None
 
+    if ident.fallback_brand and not (cover_maker or cover_brand):
+        if ident.device_type in _VIDEO:
+            return _review(f"A {ident.device_type.value} whose MAC is registered to {brand}, which the vendor database does not know: "
+                           "that names the network card's maker, not necessarily the device's; check it by hand.")
+        return Verdict(
+            Classification.UNIDENTIFIED,
+            (f"Only the IEEE registrant of its MAC names it ({brand}); that is not enough to say who made the device.",),
+        )
+
     if ident.device_type.value not in p.device_types:
         if cover_maker or cover_brand:
             c = cover_maker or cover_brand
@@ -96,6 +112,11 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
                 f"{related[0]}, a company {p.title} covers; this device's platform was not confirmed on the wire "
                 f"(source: {related[1]})."
             )
+        if v.prc_organised and not ident.enough_to_restrict and not p.review_prc_organised:
+            reviews.append(
+                f"{v.display} is organised in the PRC and is named only by {ident.support_text()}; "
+                "confirm the maker before clearing it."
+            )
     if ident.confidence < p.min_confidence:
         reviews.append(f"Identified as {maker or brand} only on weak evidence (confidence {ident.confidence:.2f}).")
     if reviews:
@@ -140,6 +161,12 @@ def _covered_maker(ident: Identity, p: Policy, c: Coverage) -> Verdict:
 def _with_confidence(ident: Identity, p: Policy, first: str, *detail: str) -> Verdict:
     if ident.confidence < p.min_confidence:
         return _review(f"Weak evidence (confidence {ident.confidence:.2f}) for: {first}", *detail)
+    if not ident.enough_to_restrict:
+        return _review(
+            f"Not enough evidence to restrict ({ident.support_text()}; restricted needs one strong witness or two "
+            f"independent probes agreeing) for: {first}",
+            *detail,
+        )
     return Verdict(Classification.RESTRICTED, (first, *detail))
 
 

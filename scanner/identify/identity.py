@@ -45,6 +45,10 @@ DIRECT_FIELDS = {
     "mdns.hostname": "hostname",
 }
 DIRECT_WEIGHT = WEIGHTS["weak"]
+# Fingerprint ids whose vendor is only a fallback: an IEEE organisation no registry entry names
+# says whose label the network card carries, so it becomes the brand only when nothing else
+# names a maker or brand (and then at weak strength; it can never restrict a device alone).
+FALLBACK_IDS = ("ieee-org", "mac-in-field:ieee-org")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,22 @@ class Identity:
     unknown_vendors: tuple[str, ...] = ()
     candidates: tuple[str, ...] = ()  # every maker or brand any witness named
     evidence: tuple[Evidence, ...] = ()
+    support_strength: str | None = None  # the strongest witness for the maker (strong|medium|weak)
+    support_probes: int = 0  # independent probes whose witnesses agree with the maker
+    generic: tuple[str, ...] = ()  # 'onvif.manufacturer H264': values recognised as naming no maker
+    fallback_brand: bool = False  # the brand is only the IEEE registrant of a MAC (see FALLBACK_IDS)
+
+    @property
+    def enough_to_restrict(self) -> bool:
+        """The evidence rule for ``restricted`` (README, 'Verdicts'): one strong witness, or two
+        or more independent probes agreeing. One medium witness alone is a lead, not a finding."""
+        return not self.fallback_brand and (self.support_strength == "strong" or self.support_probes >= 2)
+
+    def support_text(self) -> str:
+        if self.support_strength is None:
+            return "no witness"
+        probes = "probe" if self.support_probes == 1 else "independent probes"
+        return f"{self.support_strength} evidence from {self.support_probes} {probes}"
 
 
 class _Votes:
@@ -98,7 +118,8 @@ class _Votes:
 
 def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identity:
     vdb = db.vendors
-    brand, platform, software = _Votes(), _Votes(), _Votes()
+    brand, platform, software, fallback = _Votes(), _Votes(), _Votes(), _Votes()
+    generic: list[str] = []
     attrs = {a: _Votes() for a in _ATTRS}
     evidence: list[Evidence] = []
     unknown: list[str] = []
@@ -114,6 +135,11 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
             probe = m.observation.probe
             witness = _witness(m)
             unknown.extend(m.unknown_vendors)
+            if m.fingerprint_id == "generic":
+                generic.append(f"{m.observation.field} {m.observation.value.strip()[:60]!r}")
+            if m.fingerprint_id in FALLBACK_IDS:
+                fallback.add(m.params["vendor"], probe, weight, witness)
+                continue
             for key in ("vendor", "platform_vendor"):
                 name = m.params.get(key)
                 if name is None:
@@ -196,6 +222,13 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     if the_brand is None and the_platform is not None:
         the_brand = the_platform
         explanation.append(f"No brand shown; presents as its maker {the_platform}")
+    if the_brand is None and the_platform is None and fallback.top() is not None:
+        the_brand = fallback.top()
+        brand = fallback
+        explanation.append(
+            f"Only the IEEE registrant of its MAC names it: {the_brand} ({fallback.witnesses(the_brand)}), "
+            "which is not in the vendor database; weak evidence of who made the device"
+        )
     if the_brand is None and the_platform is None and software.top() is not None:
         software_only = True  # the software is said in the verdict; it is not the device's maker
         explanation.append(f"Runs {software.top()} ({software.witnesses(software.top())}), which does not name the maker")
@@ -203,7 +236,11 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     if the_platform:
         explanation.insert(0, f"Maker {the_platform}: {_support_text(platform, brand, software, the_platform)}")
 
-    confidence = _confidence(vdb, brand, platform, software, the_platform, inferred, software_only)
+    if generic:
+        explanation.append(f"Generic values that name no maker: {'; '.join(dict.fromkeys(generic))}")
+    scored = the_brand if brand is fallback else the_platform  # a fallback brand is scored as what it is: weak
+    confidence = _confidence(vdb, brand, platform, software, scored, inferred, software_only)
+    best, probes = _support(vdb, brand, platform, software, the_platform or the_brand, software_only)
     values = {a: attrs[a].top() for a in _ATTRS}
     device_type = DeviceType(values["device_type"]) if values["device_type"] in DeviceType._value2member_map_ else DeviceType.UNKNOWN
     return Identity(
@@ -225,6 +262,10 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
         unknown_vendors=tuple(dict.fromkeys(unknown)),
         candidates=tuple(dict.fromkeys([*platform.values(), *brand.values()])),
         evidence=tuple(evidence),
+        support_strength=best,
+        support_probes=probes,
+        generic=tuple(dict.fromkeys(generic)),
+        fallback_brand=brand is fallback,
     )
 
 
@@ -274,6 +315,27 @@ def _confidence(
     if inferred is not None:
         value *= INFERENCE_FACTOR.get(inferred.strength, 0.3)
     return round(value, 2)
+
+
+def _support(
+    vdb: VendorDB, brand: _Votes, platform: _Votes, software: _Votes, maker: str | None, software_only: bool
+) -> tuple[str | None, int]:
+    """The strongest witness for the maker and how many independent probes agree with it."""
+    if maker is None:
+        return None, 0
+    per_probe: dict[str, float] = {}
+    for votes in (software,) if software_only else (platform, brand):
+        for value, probes in votes.by_value.items():
+            ok = value == maker if votes is software else (value == maker or _related(vdb, value, maker) is not None)
+            if not ok:
+                continue
+            for probe, (weight, _) in probes.items():
+                per_probe[probe] = max(per_probe.get(probe, 0.0), weight)
+    if not per_probe:
+        return None, 0
+    best = max(per_probe.values())
+    name = next(k for k, w in WEIGHTS.items() if w == best) if best in WEIGHTS.values() else "weak"
+    return name, len(per_probe)
 
 
 def _support_text(platform: _Votes, brand: _Votes, software: _Votes, maker: str) -> str:

@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..models import Observation
-from . import oui
+from . import oui, resolver
 from .fingerprints import VENDOR_PARAMS, FingerprintDB
 
 MAX_VALUE_CHARS = 16 * 1024
 MAC_FIELD = "arp.mac"
 OUI_STRENGTH = "medium"
+MAC_IN_FIELD_STRENGTH = "weak"  # a MAC inside a realm, host name or serial: below the device's own
+IEEE_ORG_STRENGTH = "weak"  # an IEEE organisation no registry entry names, taken as the brand
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,36 @@ def match_observation(obs: Observation, db: FingerprintDB) -> MatchResult:
                     params[key] = raw[:200]
             found.append(Match(obs, fp.id, fp.strength, params, tuple(unknown)))
             break  # first match wins within a file
+    found += _resolved(obs, db, found)
     return MatchResult(obs, tuple(found))
+
+
+def _resolved(obs: Observation, db: FingerprintDB, found: list[Match]) -> list[Match]:
+    """The registry resolver's conclusions (aliases, model grammars, OEM tables, generic values)
+    and any MAC inside the field, leaving out what a fingerprint already concluded."""
+    have = {v for m in found for k, v in m.params.items() if k in VENDOR_PARAMS}
+    out = []
+    for r in resolver.resolve(obs, db.vendors):
+        if r.fingerprint_id == "generic" and found:
+            continue  # a fingerprint knew the value; it says more than 'generic'
+        concluded = {v for k, v in r.params.items() if k in VENDOR_PARAMS}
+        if concluded and concluded <= have and "model" not in r.params:
+            continue
+        out.append(Match(obs, r.fingerprint_id, r.strength, dict(r.params), (), r.note))
+    for mac in resolver.macs_in(obs):
+        result = oui.lookup(mac, db)
+        if result.org is None and result.vendor is None:
+            continue
+        if result.vendor is not None:
+            params = {"platform_vendor": result.vendor}
+            fid = "mac-in-field"
+        else:
+            assert result.org is not None
+            params = {"vendor": resolver.clean_org(result.org)}
+            fid = "mac-in-field:ieee-org"
+        note = f"MAC {mac} inside {obs.field}: {result.via}" + (f", {result.org}" if result.org else "")
+        out.append(Match(obs, fid, MAC_IN_FIELD_STRENGTH, params, (), note))
+    return out
 
 
 def match_all(observations: Iterable[Observation], db: FingerprintDB) -> list[MatchResult]:
@@ -76,8 +107,13 @@ def match_all(observations: Iterable[Observation], db: FingerprintDB) -> list[Ma
 def _match_mac(obs: Observation, db: FingerprintDB) -> MatchResult:
     result = oui.lookup(obs.value, db)
     if result.vendor is None:
-        note = result.via if result.org is None else f"IEEE registry: {result.org} (not a vendors.yaml maker)"
-        return MatchResult(obs, (), note, result.org)
+        if result.org is None:
+            return MatchResult(obs, (), result.via, None)
+        # An organisation no registry entry names is still the brand on the NIC, at weak strength.
+        brand = resolver.clean_org(result.org)
+        note = f"IEEE registry: {result.org} (not a vendors.yaml maker; taken as the brand {brand!r})"
+        match = Match(obs, "ieee-org", IEEE_ORG_STRENGTH, {"vendor": brand}, (), note)
+        return MatchResult(obs, (match,), "", result.org)
     fid = "oui-override" if result.via.startswith("oui.yaml") else "ieee-oui"
     note = f"{result.via}: {result.org}" if result.org else result.via
     match = Match(obs, fid, OUI_STRENGTH, {"platform_vendor": result.vendor}, (), note)

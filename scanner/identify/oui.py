@@ -1,4 +1,4 @@
-"""MAC address to maker: ``oui.yaml`` overrides first, then the IEEE registry shipped with netaddr.
+"""MAC address to maker: ``oui.yaml`` overrides first, then the IEEE registries (see ieee.py).
 
 The IEEE organisation name (``Hangzhou Hikvision Digital Technology Co.,Ltd.``) is mapped to a
 canonical vendor through ``ieee_names`` in vendors.yaml. Locally administered, multicast,
@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import netaddr
-
+from . import ieee
 from .fingerprints import FingerprintDB
 
 _HEX = re.compile(r"[^0-9A-Fa-f]")
@@ -50,32 +47,13 @@ def lookup(mac: str, db: FingerprintDB) -> OuiResult:
         return OuiResult(norm, None, None, "multicast address: no maker")
     if first & 0x02:
         return OuiResult(norm, None, None, "locally administered address: no OUI maker")
-    org = _registry_org(norm)
-    if org is None:
+    registration = ieee.lookup(digits)
+    if registration is None:
         return OuiResult(norm, None, None, "OUI not in the IEEE registry")
-    return OuiResult(norm, db.vendors.by_ieee_org(org), org, "IEEE registry")
+    org = registration.org
+    return OuiResult(norm, db.vendors.by_ieee_org(org), org, f"IEEE registry ({registration.source}, {registration.prefix})")
 
 
-def _registry_org(mac: str) -> str | None:
-    try:
-        eui = netaddr.EUI(mac)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return None
-    # Small blocks (IAB, MA-S) name the real holder; check them before the 24-bit OUI.
-    try:
-        if eui.is_iab():
-            return str(eui.iab.registration().org).strip() or None
-    except (netaddr.NotRegisteredError, IndexError, AttributeError):
-        pass
-    try:
-        return str(eui.oui.registration().org).strip() or None
-    except (netaddr.NotRegisteredError, IndexError, AttributeError):
-        return None
-
-
-@lru_cache(maxsize=1)
 def ieee_organisations() -> tuple[str, ...]:
-    """Every organisation name in netaddr's copy of the IEEE OUI registry (for the self-test)."""
-    path = Path(netaddr.__file__).parent / "eui" / "oui.txt"
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return tuple(sorted({m.strip() for m in re.findall(r"\(base 16\)\s+(.+)", text)}))
+    """Every organisation name in the IEEE registries we read (for the self-test)."""
+    return ieee.organisations()

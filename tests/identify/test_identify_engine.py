@@ -30,7 +30,8 @@ def verdict(db, policy: str, *observations: Observation):  # type: ignore[no-unt
 
 # ---------------------------------------------------------------- matcher
 def test_a_file_matches_only_its_own_field(mini_db) -> None:  # type: ignore[no-untyped-def]
-    assert match_observation(obs("http.server", "Dahua Rtsp Server"), mini_db).matches == ()
+    # rtsp.user_agent is read by no fingerprint file and by no resolver role
+    assert match_observation(obs("rtsp.user_agent", "Dahua Rtsp Server"), mini_db).matches == ()
     (m,) = match_observation(obs("rtsp.server", "Dahua Rtsp Server"), mini_db).matches
     assert (m.fingerprint_id, m.params) == ("dahua-rtsp-server", {"platform_vendor": "Dahua", "device_type": "camera"})
 
@@ -173,10 +174,12 @@ def test_brand_only_with_a_reported_oem_relation_is_review_not_restricted(mini_d
 
 def test_uk_covers_every_prc_maker_but_us_only_reviews_the_unnamed_ones(mini_db) -> None:  # type: ignore[no-untyped-def]
     uniview = obs("arp.mac", "6c:f1:7e:00:00:01", probe="arp")  # 6CF17E Zhejiang Uniview Technologies
+    # The legal name as Uniview's ONVIF devices report it (the IEEE registry spelling, see vendors.yaml)
+    declared = obs("onvif.manufacturer", "Zhejiang Uniview Technologies Co., Ltd.", probe="onvif")
     ident = identify(mini_db, uniview)
     assert ident.platform_vendor == "Uniview"
-    _, uk = verdict(mini_db, "uk-sensitive-sites", uniview)
-    _, us = verdict(mini_db, "us-ndaa", uniview)
+    _, uk = verdict(mini_db, "uk-sensitive-sites", uniview, declared)
+    _, us = verdict(mini_db, "us-ndaa", uniview, declared)
     assert uk.classification is Classification.RESTRICTED
     assert us.classification is Classification.REVIEW
     assert us.reasons[0] == "Made by Uniview: not covered by US NDAA FY2019 section 889, but needs review."
@@ -222,9 +225,32 @@ def test_a_user_policy_file_is_applied(mini_db, tmp_path: Path) -> None:  # type
         encoding="utf-8",
     )
     _, hik = verdict(mini_db, str(path), obs("http.server", "App-webs/"))
-    _, uniview = verdict(mini_db, str(path), obs("arp.mac", "6c:f1:7e:00:00:01", probe="arp"))
+    _, uniview = verdict(
+        mini_db, str(path), obs("arp.mac", "6c:f1:7e:00:00:01", probe="arp"),
+        obs("onvif.manufacturer", "Zhejiang Uniview Technologies Co., Ltd.", probe="onvif"),
+    )
     assert hik.classification is Classification.RESTRICTED and "Entity List" in hik.reasons[0]
     assert uniview.classification is Classification.CLEAR
+
+
+def test_one_medium_witness_of_a_covered_maker_is_review_not_restricted(mini_db) -> None:  # type: ignore[no-untyped-def]
+    # The evidence rule: restricted needs one strong witness or two independent probes agreeing.
+    uniview = obs("arp.mac", "6c:f1:7e:00:00:01", probe="arp")
+    ident, v = verdict(mini_db, "uk-sensitive-sites", uniview)
+    assert (ident.platform_vendor, ident.support_strength, ident.support_probes) == ("Uniview", "medium", 1)
+    assert v.classification is Classification.REVIEW and "Not enough evidence to restrict" in v.reasons[0]
+
+
+def test_a_prc_maker_named_by_one_medium_witness_is_never_clear(mini_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "entity-list.yaml"
+    path.write_text(
+        "id: entity-list-only\ntitle: our Entity List rule\nsource: BIS Entity List\n"
+        "covers: {lists: [entity_list]}\nreview: {unknown_vendor: false}\n",
+        encoding="utf-8",
+    )
+    _, v = verdict(mini_db, str(path), obs("arp.mac", "6c:f1:7e:00:00:01", probe="arp"))
+    assert v.classification is Classification.REVIEW
+    assert "organised in the PRC and is named only by medium evidence from 1 probe" in v.reasons[1]
 
 
 def test_an_invalid_user_policy_is_refused(mini_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

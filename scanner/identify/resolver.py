@@ -1,0 +1,326 @@
+"""Resolve maker-declaring fields through the maker registry (``fingerprints/vendors.yaml``).
+
+Fingerprint files match banners that *imply* a maker; this module reads the fields in which a
+device *declares* one (ONVIF Manufacturer, UPnP manufacturer, a WS-Discovery name scope, an mDNS
+instance name, ...) and looks what they say up in the registry: every vendor's canonical name and
+aliases (case-insensitive, on word boundaries, longest first), every model grammar, the OEM model
+tables, and the values that name no maker (``generic_values``). It yields the matcher's ``Match``
+objects, so evidence rows say which alias or grammar matched (``alias:<name>``,
+``model:<grammar id>``, ``oem:<brand>``, ``generic``) and at what strength.
+
+Which field plays which role is the table ``FIELD_ROLES`` below, in code rather than in
+``fingerprints/``: a role is a fact about a protocol (ONVIF defines ``Manufacturer`` as the maker,
+UPnP ``modelNumber`` as a model) and about which observation fields our own probes emit, not
+knowledge of any maker, so it changes with the probe code, not with the market. The makers,
+spellings and model grammars it resolves against are data, in ``vendors.yaml``.
+
+Strength rules (stated once, here and in fingerprints/README.md):
+- a ``maker`` field whose whole value is an alias: strong; an alias inside it: medium;
+- an alias inside a ``model`` field, or at the start of a free-text field: medium;
+- an alias elsewhere in free text (a title, a server banner, a host name): weak, and only for
+  aliases of four characters or more ('LTS' inside 'Ubuntu 22.04 LTS' is not the LTS brand);
+- a model grammar: the strength its entry says (it is anchored on token boundaries);
+- an OEM model table entry: medium (the table's source names the platform model);
+- a MAC inside another field: weak (see ``macs_in``), below the device's own MAC (medium).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from ..models import Observation
+from .vendors import ModelGrammar, Vendor, VendorDB
+
+MAKER, MODEL, TEXT, URL, SCOPE, DN = "maker", "model", "text", "url", "scope", "dn"
+
+# observation field -> role. A field name ending in ``.*`` covers a family (SADP and DHIP fields
+# differ by firmware; any of them may carry a vendor, model or OEM name).
+FIELD_ROLES: dict[str, str] = {
+    "onvif.manufacturer": MAKER,
+    "onvif.model": MODEL,
+    "onvif.hardware": MODEL,
+    "onvif.firmware": TEXT,
+    "wsd.manufacturer": MAKER,
+    "wsd.name": TEXT,
+    "wsd.hardware": MODEL,
+    "wsd.scope": SCOPE,
+    "upnp.manufacturer": MAKER,
+    "upnp.model_name": MODEL,
+    "upnp.model_number": MODEL,
+    "upnp.model_description": TEXT,
+    "upnp.manufacturer_url": URL,
+    "upnp.friendly_name": TEXT,
+    "mdns.name": TEXT,
+    "mdns.hostname": TEXT,
+    "mdns.txt": TEXT,
+    "sadp.device_type": MODEL,
+    "sadp.device_description": MODEL,
+    "sadp.oem": MAKER,
+    "sadp.vendor": MAKER,
+    "sadp.manufacturer": MAKER,
+    "dhip.device_type": MODEL,
+    "dhip.device_class": MODEL,
+    "dhip.vendor": MAKER,
+    "dhip.oem": MAKER,
+    "dhip.manufacturer": MAKER,
+    "ssdp.server": TEXT,
+    "http.server": TEXT,
+    "rtsp.server": TEXT,
+    "tls.subject": DN,
+    "tls.issuer": DN,
+    "dhcp.vendor_class": TEXT,
+    "dhcp.hostname": TEXT,
+    "http.title": TEXT,
+    "snmp.sys_descr": TEXT,
+}
+# Fields a device's own MAC may appear in (a Digest realm, a host name, a serial, an SSID).
+MAC_FIELDS = frozenset(
+    {
+        "http.realm", "rtsp.realm", "dhcp.hostname", "mdns.hostname", "mdns.name", "onvif.serial",
+        "upnp.serial", "sadp.device_sn", "dhip.serial_no", "wsd.serial", "wsd.name", "wifi.ssid",
+        "upnp.friendly_name", "snmp.sys_name",
+    }
+)
+# Device classes the protocols themselves define (ONVIF device types in WS-Discovery Types and
+# type scopes, the UPnP standard DigitalSecurityCamera device): field -> (pattern, device type).
+# A recorder that announces itself as storage is an NVR before any banner says so. The
+# transmitter type (NetworkVideoTransmitter, video_encoder) says nothing: NVRs and DVRs announce
+# it too (the lab's Dahua NVR4108HS and Xiongmai DVR do). Weak, so a model grammar outvotes it.
+PROTOCOL_TYPES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "wsd.types": ((re.compile(r"NetworkVideoStorage", re.I), "nvr"),),
+    "wsd.type": ((re.compile(r"Network_?Video_?Storage", re.I), "nvr"),),
+    "upnp.device_type": ((re.compile(r":device:DigitalSecurityCamera:", re.I), "camera"),),
+}
+MAX_RESOLVE_CHARS = 1024  # declared names are short; a device must not choose how long we look
+_WORD = r"(?<![0-9A-Za-z]){}(?![0-9A-Za-z])"
+_DN_PART = re.compile(r"(?:^|[,/])\s*(O|CN|OU)\s*=\s*([^,/]+)", re.IGNORECASE)
+_ONVIF_SCOPE = re.compile(r"onvif://www\.onvif\.org/(name|hardware|mfr|manufacturer|model)/(.+)", re.IGNORECASE)
+_MAC_RUN = re.compile(r"(?<![0-9A-Fa-f])([0-9A-Fa-f]{12}|(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2})(?![0-9A-Fa-f])")
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """One conclusion the resolver drew from one field (turned into a ``Match`` by the matcher)."""
+
+    fingerprint_id: str
+    strength: str
+    params: dict[str, str]
+    note: str
+
+
+def role_of(field_name: str) -> str | None:
+    return FIELD_ROLES.get(field_name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Alias:
+    text: str
+    vendor: str
+    regex: re.Pattern[str]
+
+
+_CACHE: dict[int, tuple[VendorDB, tuple[_Alias, ...], tuple[ModelGrammar, ...]]] = {}
+
+
+def _compiled(vdb: VendorDB) -> tuple[tuple[_Alias, ...], tuple[ModelGrammar, ...]]:
+    """The registry's aliases and grammars, compiled once per loaded database (VendorDB holds
+    dicts, so it cannot be an lru_cache key; the entry keeps the database alive with its id)."""
+    hit = _CACHE.get(id(vdb))
+    if hit is None or hit[0] is not vdb:
+        if len(_CACHE) > 8:
+            _CACHE.clear()
+        hit = (vdb, _build_aliases(vdb), tuple(g for v in vdb.vendors.values() for g in v.models))
+        _CACHE[id(vdb)] = hit
+    return hit[1], hit[2]
+
+
+def _aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
+    return _compiled(vdb)[0]
+
+
+def compiled_aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
+    """Every device maker's and brand's alias as the resolver matches it (for the self-test)."""
+    return _aliases(vdb)
+
+
+def _grammars(vdb: VendorDB) -> tuple[ModelGrammar, ...]:
+    return _compiled(vdb)[1]
+
+
+def _build_aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
+    """Every device maker's and brand's name and aliases, longest first."""
+    out = []
+    for v in vdb.vendors.values():
+        if not v.is_device_maker:
+            continue
+        for text in dict.fromkeys((v.name, *v.aliases)):
+            if len(text.strip()) < 2:
+                continue
+            out.append(_Alias(text, v.name, re.compile(_WORD.format(re.escape(text.strip())), re.IGNORECASE)))
+    out.sort(key=lambda a: -len(a.text))
+    return tuple(out)
+
+
+def is_generic(vdb: VendorDB, value: str) -> bool:
+    return value.strip().casefold() in vdb.generic_values
+
+
+def protocol_type(obs: Observation) -> Resolved | None:
+    """The device type a protocol field announces by the protocol's own definition, if any."""
+    value = (obs.value or "")[:MAX_RESOLVE_CHARS]
+    for pattern, device_type in PROTOCOL_TYPES.get(obs.field, ()):
+        if pattern.search(value):
+            return Resolved(f"protocol-type:{obs.field}", "weak", {"device_type": device_type}, f"the protocol's own device class: {device_type}")
+    return None
+
+
+def resolve(obs: Observation, vdb: VendorDB) -> list[Resolved]:
+    """What a maker-declaring field says about maker, brand, model and device type."""
+    typed = protocol_type(obs)
+    if typed is not None:
+        return [typed]
+    role = role_of(obs.field)
+    value = (obs.value or "")[:MAX_RESOLVE_CHARS].strip()
+    if role is None or not value:
+        return []
+    if role == SCOPE:
+        m = _ONVIF_SCOPE.match(unquote(value))
+        if m is None:
+            host = urlsplit(value).hostname or ""
+            if not host or host.endswith("onvif.org"):
+                return []  # location, type and profile scopes name no maker (wsd_scope.yaml reads them)
+            # A vendor-specific scope (flir://www.flir.com/security/): its domain names the maker.
+            return _resolve_text(vdb, " ".join(_domain_labels(host)), "url")
+        kind, rest = m.group(1).casefold(), unquote(m.group(2)).strip().strip("/")
+        role = {"name": TEXT, "hardware": MODEL, "model": MODEL}.get(kind, MAKER)
+        value = rest
+        if role == TEXT:
+            role = "lead"  # a name scope is '<maker> <model>' by ONVIF convention: alias first is medium
+    if role == URL:
+        host = urlsplit(value if "//" in value else f"//{value}").hostname or ""
+        labels = _domain_labels(host)
+        return _resolve_text(vdb, " ".join(labels), "url") if labels else []
+    if role == DN:
+        out: list[Resolved] = []
+        for key, part in _DN_PART.findall(value):
+            out += _resolve_text(vdb, part.strip(), "dn-o" if key.upper() == "O" else TEXT)
+        return _dedupe(out)
+    if is_generic(vdb, value):
+        return [Resolved("generic", "weak", {}, f"generic value {value[:60]!r}: names no maker")]
+    return _resolve_text(vdb, value, role)
+
+
+def _domain_labels(host: str) -> list[str]:
+    """'www.hikvision.com' -> ['hikvision']: the labels of a domain that can name a company."""
+    return [x for x in host.split(".") if x and x not in ("www", "com", "cn", "net", "org", "co", "de", "uk", "us")]
+
+
+def _resolve_text(vdb: VendorDB, value: str, role: str) -> list[Resolved]:
+    out: list[Resolved] = []
+    taken: list[tuple[int, int]] = []
+    for alias in _aliases(vdb):
+        m = alias.regex.search(value)
+        if m is None or any(m.start() < e and s < m.end() for s, e in taken):
+            continue
+        lead = value[: m.start()].strip() == ""
+        if role == TEXT and not lead and len(alias.text.strip()) < 4:
+            continue  # 'LTS' inside 'Ubuntu 22.04 LTS': a short alias deep in free text is noise
+        taken.append((m.start(), m.end()))
+        whole = m.start() == 0 and m.end() == len(value.rstrip(" .,"))
+        if role == MAKER:
+            strength = "strong" if whole or _only_suffix(value[m.end():]) else "medium"
+        elif role in (MODEL, "lead", "dn-o", "url"):
+            strength = "medium"
+        else:
+            strength = "medium" if lead else "weak"
+        v = vdb.get(alias.vendor)
+        assert v is not None
+        out.append(Resolved(f"alias:{alias.vendor}", strength, _vendor_params(v), f"alias {alias.text!r} in {role} field"))
+    for g in _grammars(vdb):
+        m = g.regex.search(value)
+        if m is None:
+            continue
+        v = vdb.get(g.vendor)
+        assert v is not None
+        params = _vendor_params(v, platform_proven=True)
+        params["model"] = m.group(0).strip()[:128]
+        if g.device_type:
+            params["device_type"] = g.device_type
+        out.append(Resolved(f"model:{g.id}", g.strength, params, f"model grammar {g.id} of {g.vendor}"))
+    if role in (MODEL, "lead"):
+        out += _oem(vdb, value)
+    return _dedupe(out)
+
+
+def _vendor_params(v: Vendor, *, platform_proven: bool = False) -> dict[str, str]:
+    """A maker's name is its platform; a brand is what the device presents as (its platform comes
+    from the registry's relations in identity.py), unless a model grammar proves the platform."""
+    if v.kind == "brand":
+        params = {"vendor": v.name}
+        if platform_proven and v.platform and v.platform != v.name:
+            params["platform_vendor"] = v.platform
+        return params
+    return {"vendor": v.name} if not platform_proven else {"platform_vendor": v.name}
+
+
+def _oem(vdb: VendorDB, value: str) -> list[Resolved]:
+    folded = value.casefold()
+    out = []
+    for v in vdb.vendors.values():
+        for o in v.oem_models:
+            if o.model.casefold() == folded and v.platform:
+                out.append(
+                    Resolved(
+                        f"oem:{v.name}",
+                        "medium",
+                        {"vendor": v.name, "platform_vendor": v.platform, "model": o.platform_model},
+                        f"{v.name} {o.model} is {v.platform} {o.platform_model} (source: {o.source})",
+                    )
+                )
+    return out
+
+
+_SUFFIX = re.compile(
+    r"^[\s,.]*(co\.?|company|corp\.?|corporation|inc\.?|ltd\.?|limited|llc|gmbh|s\.?a\.?|ag|"
+    r"technology|technologies|tech|digital|electronics?|international|group|&|,|\.|\s)*$",
+    re.IGNORECASE,
+)
+
+
+def _only_suffix(rest: str) -> bool:
+    return bool(_SUFFIX.match(rest))
+
+
+def clean_org(org: str) -> str:
+    """'Shenzhen Foo Technology Co.,Ltd.' -> 'Shenzhen Foo Technology': a brand name from an IEEE org."""
+    text = org.strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = re.sub(r"[\s,.]*(co\.?,?\s*ltd\.?|co\.?|ltd\.?|limited|inc\.?|llc|corp\.?|corporation|gmbh|s\.?a\.?|ag|plc|l\.?t\.?d)[\s,.]*$", "", text, flags=re.IGNORECASE).strip(" ,.")
+    return text or org.strip()
+
+
+def _dedupe(found: list[Resolved]) -> list[Resolved]:
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], Resolved] = {}
+    order = {"strong": 3, "medium": 2, "weak": 1}
+    for r in found:
+        key = (r.fingerprint_id, tuple(sorted((k, v) for k, v in r.params.items() if k != "model")))
+        if key not in seen or order[r.strength] > order[seen[key].strength]:
+            seen[key] = r
+    return list(seen.values())
+
+
+def macs_in(obs: Observation) -> list[str]:
+    """12-hex-digit runs in a field a device's own MAC may appear in, normalised (aa:bb:..)."""
+    if obs.field not in MAC_FIELDS or not obs.value:
+        return []
+    out = []
+    for m in _MAC_RUN.finditer(obs.value[:MAX_RESOLVE_CHARS]):
+        digits = re.sub(r"[^0-9A-Fa-f]", "", m.group(1)).lower()
+        if len(set(digits)) <= 2:
+            continue  # 000000000000, 111111111111, ababab...: not an address anyone was assigned
+        out.append(":".join(digits[i : i + 2] for i in range(0, 12, 2)))
+    return list(dict.fromkeys(out))
