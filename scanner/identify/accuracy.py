@@ -5,7 +5,7 @@ Two sets of cases are scored the same way:
 
 - the lab: a scan document of the emulated devices, judged against each profile's ``expected``
   (``benchmarks/accuracy.py`` builds the lab and scans it inside its scanner namespace);
-- the corpus of real banners (``tests/corpus/banners.yaml``): each observation identified alone,
+- the real-device corpus (``tests/corpus/records/``): each record (one response) identified alone,
   offline, as ``cctv-scan identify`` would.
 
 Scoring rules. *Identified*: the scanner named a value. *Right*: the value named equals the
@@ -190,6 +190,17 @@ def load_records(directory: Path) -> list[Record]:
                 )
             )
     return records
+
+
+def independent_of_examples(record: Record, db: FingerprintDB) -> bool:
+    """True when no value of the record is, letter for letter, an example of a fingerprint for
+    its field: such a record measures identification, not the self-test again. (Some corpus
+    records come from the same public collections, Recog and nmap, that fingerprints were
+    written from years ago; they are scored, and reported apart.)"""
+    return not any(
+        ex.value == value for field, value in record.observations for f in db.files_for(field)
+        for fp in f.fingerprints for ex in fp.examples
+    )
 
 
 def record_cases(records: Iterable[Record], db: FingerprintDB, policy: Policy) -> list[Case]:
