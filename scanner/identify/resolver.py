@@ -126,23 +126,42 @@ class _Alias:
     regex: re.Pattern[str]
 
 
-_CACHE: dict[int, tuple[VendorDB, tuple[_Alias, ...], tuple[ModelGrammar, ...]]] = {}
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    vdb: VendorDB
+    aliases: tuple[_Alias, ...]
+    grammars: tuple[ModelGrammar, ...]
+    # Every alias in one alternation, longest first, so a value is read once whatever the size
+    # of the registry; the matched text (case-folded) names the alias's vendor.
+    any_alias: re.Pattern[str]
+    by_text: dict[str, _Alias]
 
 
-def _compiled(vdb: VendorDB) -> tuple[tuple[_Alias, ...], tuple[ModelGrammar, ...]]:
+_CACHE: dict[int, _Compiled] = {}
+
+
+def _compiled(vdb: VendorDB) -> _Compiled:
     """The registry's aliases and grammars, compiled once per loaded database (VendorDB holds
     dicts, so it cannot be an lru_cache key; the entry keeps the database alive with its id)."""
     hit = _CACHE.get(id(vdb))
-    if hit is None or hit[0] is not vdb:
+    if hit is None or hit.vdb is not vdb:
         if len(_CACHE) > 8:
             _CACHE.clear()
-        hit = (vdb, _build_aliases(vdb), tuple(g for v in vdb.vendors.values() for g in v.models))
+        aliases = _build_aliases(vdb)
+        by_text: dict[str, _Alias] = {}
+        for a in aliases:
+            by_text.setdefault(a.text.strip().casefold(), a)
+        alternation = "|".join(re.escape(a.text.strip()) for a in aliases) or r"(?!x)x"
+        hit = _Compiled(
+            vdb, aliases, tuple(g for v in vdb.vendors.values() for g in v.models),
+            re.compile(_WORD.format(f"(?:{alternation})"), re.IGNORECASE), by_text,
+        )
         _CACHE[id(vdb)] = hit
-    return hit[1], hit[2]
+    return hit
 
 
 def _aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
-    return _compiled(vdb)[0]
+    return _compiled(vdb).aliases
 
 
 def compiled_aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
@@ -151,7 +170,7 @@ def compiled_aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
 
 
 def _grammars(vdb: VendorDB) -> tuple[ModelGrammar, ...]:
-    return _compiled(vdb)[1]
+    return _compiled(vdb).grammars
 
 
 def _build_aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
@@ -224,15 +243,14 @@ def _domain_labels(host: str) -> list[str]:
 
 def _resolve_text(vdb: VendorDB, value: str, role: str) -> list[Resolved]:
     out: list[Resolved] = []
-    taken: list[tuple[int, int]] = []
-    for alias in _aliases(vdb):
-        m = alias.regex.search(value)
-        if m is None or any(m.start() < e and s < m.end() for s, e in taken):
+    compiled = _compiled(vdb)
+    for m in compiled.any_alias.finditer(value):
+        alias = compiled.by_text.get(m.group(0).casefold())
+        if alias is None:
             continue
         lead = value[: m.start()].strip() == ""
         if role == TEXT and not lead and len(alias.text.strip()) < 4:
             continue  # 'LTS' inside 'Ubuntu 22.04 LTS': a short alias deep in free text is noise
-        taken.append((m.start(), m.end()))
         whole = m.start() == 0 and m.end() == len(value.rstrip(" .,"))
         if role == MAKER:
             strength = "strong" if whole or _only_suffix(value[m.end():]) else "medium"
