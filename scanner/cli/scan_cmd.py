@@ -94,6 +94,7 @@ def scan(
     concurrency: Annotated[int, typer.Option(help="Hosts probed at once (each host sees one probe at a time).")] = 64,
     deadline: Annotated[float, typer.Option(help="Seconds the whole scan may take; what is left is recorded as skipped.")] = 600.0,
     rate: Annotated[float, typer.Option(help="At most this many new packets/connections a second (lower it on fragile networks).")] = 2000.0,
+    arp_retries: Annotated[Optional[int], typer.Option("--arp-retries", min=0, max=5, help="ARP rounds re-asking addresses that stayed silent (default: 1 for scopes up to 4,096 addresses, else 0).", show_default=False)] = None,
     probes: Annotated[Optional[str], typer.Option(help="Comma-separated probes to run (default all). See `cctv-scan probes`.")] = None,
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
@@ -122,6 +123,7 @@ def scan(
         concurrency=concurrency,
         deadline=deadline,
         rate=rate,
+        arp_retries=arp_retries,
         probes=[p.strip() for p in probes.split(",") if p.strip()] if probes else None,
         allow_public=allow_public,
         max_addresses=max_addresses,
@@ -142,7 +144,9 @@ def scan(
             allow_public=allow_public, max_addresses=max_addresses,
         )
         if db is None and site is None:
-            finish(execute(), json_out, quiet)
+            doc = execute()
+            finish(doc, json_out, quiet)
+            _leave_if_cut_short(doc, 0)
             return
         from ..inventory import Inventory, InventoryError, ScanLockedError
 
@@ -155,7 +159,21 @@ def scan(
             raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
     except (CctvScanError, ValueError) as exc:
         raise fail(str(exc)) from None
-    raise typer.Exit(report_recorded(result))
+    code = report_recorded(result)
+    _leave_if_cut_short(doc, code)
+    raise typer.Exit(code)
+
+
+def _leave_if_cut_short(doc: ScanDocument, code: int) -> None:
+    """A scan the deadline cut short exits now: its document is written, every probe has been
+    told to stop, and a worker still inside a blocking read (bounded by --timeout) must not
+    keep the process alive past the deadline. Worker threads are not daemons (the interpreter
+    would wait for them at exit), hence ``os._exit`` after flushing."""
+    if doc.scan.complete:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def report_recorded(result) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
