@@ -26,6 +26,12 @@ Per device, the kernel must behave as a separate host would:
   mDNS responders set ``IP_MULTICAST_ALL=0`` so a socket hears a group only on the interface it
   joined (otherwise every socket would get one copy per macvlan).
 
+Broadcast delivery: the kernel queues each broadcast frame reaching the macvlans' parent
+(``bcqueuelen``, default 1,000 frames) and copies it to every macvlan from a work queue, so an
+ARP sweep costs the lab O(devices) per frame; at 1,000 devices and 2,000 frames/s the default
+queue overflows and who-has frames are dropped before any device sees them. The queue is
+sized at four frames per device (at least 1,000), so a sweep's burst waits instead.
+
 Neighbour table: the kernel's ARP table is shared by every namespace and its limits can be
 set only in the root namespace; a lab of n devices needs about 2n entries (see ``_neigh``).
 While a ScaleLab lives it raises ``net.ipv4.neigh.default.gc_thresh1/2/3`` (never lowers them),
@@ -171,10 +177,11 @@ class ScaleLab(Lab):
             f"route add {MULTICAST} dev eth0",
         ])
         cmds = ["link set lo up", "link set eth0 up"]
+        bcq = max(1000, 4 * len(self.devices))  # see the class docstring: broadcasts queue for every macvlan
         for i, dev in enumerate(self.devices):
             v, table = self.interface_of(i), _TABLE_BASE + i
             cmds += [
-                f"link add link eth0 name {v} address {dev.mac} type macvlan mode private",
+                f"link add link eth0 name {v} address {dev.mac} type macvlan mode private bcqueuelen {bcq}",
                 f"addr add {dev.ip}/{self.prefixlen} dev {v} noprefixroute",
                 f"link set {v} up",
                 f"route add {self.subnet} dev {v} src {dev.ip} table {table}",

@@ -15,7 +15,8 @@ The sweep streams, so a /16 costs what its sending costs and no more:
   bound to ARP with a four-instruction BPF filter (opcode 2, "is-at"), is read by a receiver
   thread while the sender runs.
 - The scan's stop event (deadline or interruption) is checked before every frame.
-- A retry round re-asks only the addresses that stayed silent, by default only when the
+- After each round the receiver listens ``--timeout``/2 seconds, longer while replies are
+  still coming in. A retry round re-asks only the addresses that stayed silent, by default only when the
   scope is small enough (``AUTO_RETRY_MAX_ADDRESSES``) for it to be cheap; ``--arp-retries``
   chooses. The sweep's figures (frames sent, achieved rate, rounds) go to the document's
   attempts under ``arp.sweep``.
@@ -49,8 +50,11 @@ ARP_CACHE = Path("/proc/net/arp")
 MAX_ARP_CACHE_BYTES = 1024 * 1024
 ETH_P_ARP = 0x0806
 SO_ATTACH_FILTER = 26
+SO_RCVBUFFORCE = 33
 AUTO_RETRY_MAX_ADDRESSES = 4096  # scopes up to a /20 get one retry round by default
 MIN_LISTEN_AFTER = 0.5  # seconds to wait for late replies after the last frame of a round
+MAX_LISTEN_ROUNDS = 6  # while replies keep arriving, a round's answer window is extended up to this many times
+RECEIVE_BUFFER = 4 * 1024 * 1024
 MAX_FOUND = 1 << 20  # replies kept (a flood of forged replies cannot grow memory past this)
 
 # BPF (classic): accept only frames whose ARP opcode (offset 14 + 6) is 2, "is-at".
@@ -99,6 +103,15 @@ def _attach_filter(sock: socket.socket) -> None:
     buf = ctypes.create_string_buffer(code, len(code))
     prog = struct.pack("HL", len(_BPF_ARP_REPLY), ctypes.addressof(buf))
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, prog)
+
+
+def _grow_receive_buffer(sock: socket.socket) -> None:
+    """Room for a whole subnet answering at once: SO_RCVBUFFORCE (root may exceed
+    net.core.rmem_max), else as much as SO_RCVBUF allows."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
 
 
 @dataclass
@@ -208,6 +221,7 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
     receiver = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
     try:
         _attach_filter(receiver)
+        _grow_receive_buffer(receiver)
         receiver.bind((plan.iface, ETH_P_ARP))
         sender = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
     except BaseException:
@@ -259,8 +273,16 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
             round_started = None
             if not sent_this_round:
                 break
-            if ctx.stopped(timeout=listen):
-                raise DeadlineReached()
+            # Answer window: ``listen`` seconds, extended while replies are still arriving (a
+            # busy link or a slow switch delivers them late), up to MAX_LISTEN_ROUNDS windows.
+            for _ in range(MAX_LISTEN_ROUNDS):
+                with lock:
+                    before = len(result.found)
+                if ctx.stopped(timeout=listen):
+                    raise DeadlineReached()
+                with lock:
+                    if len(result.found) == before:
+                        break
     except DeadlineReached:
         result.stopped = True
         if round_started is not None:
