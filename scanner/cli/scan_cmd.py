@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -122,6 +123,7 @@ def scan(
         timeout=timeout,
         concurrency=concurrency,
         deadline=deadline,
+        deadline_at=time.monotonic() + deadline - process_age(),  # --deadline counts from the start of the process
         rate=rate,
         arp_retries=arp_retries,
         probes=[p.strip() for p in probes.split(",") if p.strip()] if probes else None,
@@ -162,6 +164,17 @@ def scan(
     code = report_recorded(result)
     _leave_if_cut_short(doc, code)
     raise typer.Exit(code)
+
+
+def process_age() -> float:
+    """Seconds since this process started (from /proc/self/stat; 0.0 where unreadable), so
+    --deadline bounds the whole run, start-up included."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time, clock ticks since boot
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _leave_if_cut_short(doc: ScanDocument, code: int) -> None:

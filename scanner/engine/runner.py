@@ -45,6 +45,7 @@ class ScanConfig:
     timeout: float = 2.0
     concurrency: int = 64
     deadline: float = 600.0
+    deadline_at: float | None = None  # the deadline as a time.monotonic() value (overrides ``deadline``)
     probes: Sequence[str] | None = None  # names to run; None means all
     skip_probes: Sequence[str] = ()
     policy: str = "uk-sensitive-sites"
@@ -133,8 +134,8 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         arp_retries=config.arp_retries,
     )
     result = Collected(scope=scope, probes=[p.name for p in probes], started=_now(), finished=_now())
-    deadline = time.monotonic() + config.deadline
-    stopper = threading.Timer(max(0.0, config.deadline), ctx.stop.set)  # the hard bound, wherever the engine is
+    deadline = config.deadline_at if config.deadline_at is not None else time.monotonic() + config.deadline
+    stopper = threading.Timer(max(0.0, deadline - time.monotonic()), ctx.stop.set)  # the hard bound, wherever the engine is
     stopper.daemon = True
     stopper.start()
     if not ctx.is_root:
