@@ -16,10 +16,13 @@ The sweep streams, so a /16 costs what its sending costs and no more:
   thread while the sender runs.
 - The scan's stop event (deadline or interruption) is checked before every frame.
 - After each round the receiver listens ``--timeout``/2 seconds, longer while replies are
-  still coming in. A retry round re-asks only the addresses that stayed silent, by default only when the
-  scope is small enough (``AUTO_RETRY_MAX_ADDRESSES``) for it to be cheap; ``--arp-retries``
-  chooses. The sweep's figures (frames sent, achieved rate, rounds) go to the document's
-  attempts under ``arp.sweep``.
+  still coming in. A retry round re-asks only the addresses that stayed silent, at half the
+  pace of the round before (frames lost to a congested link or a busy host are not lost again
+  for the same reason). By default (``auto_retries``) a scope up to 1,024 addresses gets two retry
+  rounds, one up to 4,096 one, a bigger one none (a retry costs time in proportion to the
+  silent addresses, which on a sparse scope are nearly all of it); ``--arp-retries``
+  chooses. The sweep's figures (frames sent, the first round's achieved rate, retries, rounds,
+  answered) go to the document's attempts under ``arp.sweep``.
 
 Written by hand rather than with scapy's ``srp``: ``srp`` builds one ``Packet`` per address up
 front (memory grows with the scope), paces with ``time.sleep(inter)`` after every frame (the
@@ -51,7 +54,7 @@ MAX_ARP_CACHE_BYTES = 1024 * 1024
 ETH_P_ARP = 0x0806
 SO_ATTACH_FILTER = 26
 SO_RCVBUFFORCE = 33
-AUTO_RETRY_MAX_ADDRESSES = 4096  # scopes up to a /20 get one retry round by default
+AUTO_RETRY_MAX_ADDRESSES = 4096  # scopes up to a /20 get retry rounds by default (auto_retries)
 MIN_LISTEN_AFTER = 0.5  # seconds to wait for late replies after the last frame of a round
 MAX_LISTEN_ROUNDS = 6  # while replies keep arriving, a round's answer window is extended up to this many times
 RECEIVE_BUFFER = 4 * 1024 * 1024
@@ -205,6 +208,8 @@ class SweepResult:
     found: dict[int, str] = field(default_factory=dict)
     sent: int = 0
     send_seconds: float = 0.0
+    first_sent: int = 0  # the first round runs at --rate; retry rounds at half the pace of the one before
+    first_seconds: float = 0.0
     rounds: int = 0
     stopped: bool = False
     errors: int = 0
@@ -255,10 +260,18 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
             with lock:
                 answered = frozenset(result.found) if rnd else frozenset()
             sent_this_round = 0
-            round_started = time.monotonic()
+            round_started = next_at = time.monotonic()
+            # Spaced evenly at --rate (the shared limiter's burst is not used: the sweep never
+            # runs faster than asked), each retry round at half the pace of the one before.
+            gap = (2 ** rnd) / ctx.limiter.rate if ctx.limiter else 0.0
             for addr in plan.addresses():
                 if addr in answered:
                     continue
+                if gap:
+                    wait = next_at - time.monotonic()
+                    if wait > 0 and ctx.stopped(timeout=wait):
+                        raise DeadlineReached()
+                    next_at = max(next_at, time.monotonic()) + gap
                 ctx.wait_turn()  # raises DeadlineReached once the scan must stop
                 struct.pack_into("!I", template, 38, addr)
                 try:
@@ -270,6 +283,8 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
                 sent_this_round += 1
             result.rounds += 1
             result.send_seconds += time.monotonic() - round_started
+            if rnd == 0:
+                result.first_sent, result.first_seconds = result.sent, result.send_seconds
             round_started = None
             if not sent_this_round:
                 break
@@ -287,12 +302,19 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
         result.stopped = True
         if round_started is not None:
             result.send_seconds += time.monotonic() - round_started
+            if result.rounds == 0:
+                result.first_sent, result.first_seconds = result.sent, result.send_seconds
     finally:
         listen_done.set()
         sender.close()
         thread.join(timeout=1.0)
         receiver.close()
     return result
+
+
+def auto_retries(size: int) -> int:
+    """Retry rounds when the user chose none: by how many addresses the scope holds."""
+    return 2 if size <= 1024 else 1 if size <= AUTO_RETRY_MAX_ADDRESSES else 0
 
 
 def _ip(a: int) -> str:
@@ -327,11 +349,11 @@ class ArpProbe(DiscoveryProbe):
             out.attempts.append(self.attempt(target, AttemptStatus.SKIPPED, "no in-scope address is on a connected subnet", started))
             return []
         size = sum(p.size for p in plans)
-        retries = ctx.arp_retries if ctx.arp_retries is not None else (1 if size <= AUTO_RETRY_MAX_ADDRESSES else 0)
+        retries = ctx.arp_retries if ctx.arp_retries is not None else auto_retries(size)
         found: dict[int, str] = {}
         iface_of: dict[int, str] = {}
         sent = 0
-        send_seconds = 0.0
+        first_sent, first_seconds = 0, 0.0
         rounds = 0
         for plan in plans:
             try:
@@ -346,11 +368,12 @@ class ArpProbe(DiscoveryProbe):
                 if a not in found:
                     found[a], iface_of[a] = mac, plan.iface
             sent += res.sent
-            send_seconds += res.send_seconds
+            first_sent += res.first_sent
+            first_seconds += res.first_seconds
             rounds = max(rounds, res.rounds)
-            rate = res.sent / res.send_seconds if res.send_seconds > 0 else 0.0
-            how = "retries chosen" if ctx.arp_retries is not None else f"auto: {'<=' if retries else '>'} {AUTO_RETRY_MAX_ADDRESSES} addresses"
-            detail = (f"{res.sent} frames in {res.send_seconds:.1f} s ({rate:.0f}/s), {len(res.found)} answered, "
+            rate = res.first_sent / res.first_seconds if res.first_seconds > 0 else 0.0
+            how = "retries chosen" if ctx.arp_retries is not None else f"auto for {size} addresses"
+            detail = (f"{res.sent} frames in {res.send_seconds:.1f} s (first round {rate:.0f}/s), {len(res.found)} answered, "
                       f"arp-retries {retries} ({how})" + (f", {res.errors} frames not sent" if res.errors else ""))
             if res.stopped:
                 out.attempts.append(self.attempt(plan.iface, AttemptStatus.SKIPPED, "scan deadline reached: " + detail, started))
@@ -359,7 +382,7 @@ class ArpProbe(DiscoveryProbe):
         ctx.figures["arp.sweep"] = {
             "frames_sent": sent,
             "rate_asked_per_s": int(ctx.limiter.rate) if ctx.limiter else 0,
-            "rate_achieved_per_s": int(round(sent / send_seconds)) if send_seconds > 0 else 0,
+            "rate_achieved_per_s": int(round(first_sent / first_seconds)) if first_seconds > 0 else 0,  # first round
             "retries": retries,
             "rounds": rounds,
             "answered": len(found),
