@@ -151,6 +151,7 @@ def plan_sweep(ctx: ProbeContext) -> list[SweepPlan]:
     import scapy.route  # noqa: F401 - fills conf.route
     from scapy.config import conf
 
+    conf.route.resync()  # read now: a table loaded earlier may belong to another namespace (a fork)
     scope_nets = list(ipaddress.collapse_addresses(ctx.scope.networks))
     excludes = [(int(n.network_address), int(n.broadcast_address)) for n in ctx.scope.excludes]
     routes = []
@@ -257,6 +258,7 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
         sender.bind((plan.iface, 0))
         listen = max(ctx.timeout / 2, MIN_LISTEN_AFTER)  # rounds share the answer window, as the UDP probes' retries do
         round_started = None
+        asked = 0
         for rnd in range(retries + 1):
             with lock:
                 answered = frozenset(result.found) if rnd else frozenset()
@@ -293,14 +295,25 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
                 break
             # Answer window: ``listen`` seconds, extended while replies are still arriving (a
             # busy link or a slow switch delivers them late), up to MAX_LISTEN_ROUNDS windows.
+            # Every address asked has answered: nothing left to wait for.
+            if rnd == 0:
+                asked = sent_this_round
             for _ in range(MAX_LISTEN_ROUNDS):
                 with lock:
                     before = len(result.found)
-                if ctx.stopped(timeout=listen):
-                    raise DeadlineReached()
+                until = time.monotonic() + listen
+                while time.monotonic() < until:
+                    if ctx.stopped(timeout=min(0.05, max(0.0, until - time.monotonic()))):
+                        raise DeadlineReached()
+                    with lock:
+                        if len(result.found) >= asked:
+                            break
                 with lock:
-                    if len(result.found) == before:
+                    if len(result.found) == before or len(result.found) >= asked:
                         break
+            with lock:
+                if len(result.found) >= asked:
+                    break
     except DeadlineReached:
         result.stopped = True
         if round_started is not None:
