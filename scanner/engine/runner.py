@@ -33,6 +33,9 @@ from ..scope import DEFAULT_MAX_ADDRESSES, Scope
 from ..targets import resolve_scope
 
 
+STOP_GRACE = 0.5  # seconds a discovery probe gets, after the deadline, to hand back what it found
+
+
 @dataclass
 class ScanConfig:
     targets: Sequence[str] = ()
@@ -154,6 +157,13 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         }
         for _probe, out in _drain(futures, deadline, obs):
             result.output.extend(out)
+        if futures:  # the deadline: told to stop, a discovery probe returns what it found at once
+            ctx.stop.set()
+            for fut in wait(list(futures), timeout=STOP_GRACE).done:
+                if not fut.cancelled():
+                    futures.pop(fut)
+                    result.complete = False
+                    result.output.extend(fut.result())
         for probe in futures.values():  # still running at the deadline
             result.complete = False
             result.output.attempts.append(ProbeAttempt(probe.name, "scope", AttemptStatus.SKIPPED, "scan deadline reached"))
