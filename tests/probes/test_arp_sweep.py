@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
+from scanner.cli.scan_cmd import child_env
 from scanner.lab.scale import ScaleLab
 from scanner.probes.arp import arp_request_template, parse_arp_reply
-from scanner.cli.scan_cmd import child_env
 from tests.lab.conftest import in_scanner, needs_lab
 
 N = 30
