@@ -1,6 +1,6 @@
 """Benchmark discovery: cctv-scan against nmap on the same emulated lab, in the same run.
 
-    sudo python benchmarks/bench_discovery.py [--devices 40] [--scale 250] [--layout macvlan]
+    sudo python benchmarks/bench_discovery.py [--devices 40] [--scale 250,500,1000,2000,sparse20,sparse16] [--nmap-cap 120]
 
 1. Builds a lab of ``--devices`` emulated devices (the lab profiles repeated, each copy with
    its own MAC and address) on 198.18.0.0/24, then, inside the lab's scanner namespace:
@@ -14,9 +14,13 @@
    (case-insensitive) in what nmap reported for the host: service product/version/extra info,
    device and OS type, script output, MAC vendor, and the broadcast-wsdd-discover entry for
    its address. Only devices whose profile names a maker count (the plain Linux server does not).
-2. Builds a lab of ``--scale`` devices (``ScaleLab``: macvlans in one namespace) and prints
-   cctv-scan's wall time, peak memory (ru_maxrss of the scan process, from wait4) and what it
-   found.
+2. Scale: for each scenario of ``--scale`` (default ``250,500,1000,2000,sparse20,sparse16``)
+   builds a ``ScaleLab`` (macvlans in one namespace) and prints one table row: wall time, peak
+   memory (ru_maxrss of the scan process, from wait4), packets sent (tx counter), the ARP
+   sweep's achieved send rate (the ``arp.sweep`` figures of the scan document), devices found
+   and makers named. ``N`` is N devices on the smallest subnet that holds them (/24 ... /21);
+   ``sparse20`` and ``sparse16`` are 50 devices in a /20 and a /16. On the sparse scopes
+   ``nmap -n -sn`` runs beside it, killed at ``--nmap-cap`` seconds (reported as "> cap").
 
 Everything runs inside namespaces the script creates (198.18.0.0/24, no route out), removed at
 the end; ``-n`` keeps nmap from trying a DNS server. Nothing is asserted: it prints figures.
@@ -25,6 +29,7 @@ the end; ``-n`` keeps nmap from trying a DNS server. Nothing is asserted: it pri
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import platform
@@ -67,7 +72,7 @@ def tx_packets(lab: Lab) -> int:
     return int(json.loads(out)[0]["stats64"]["tx"]["packets"])
 
 
-def timed(lab: Lab, cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
+def timed(lab: Lab, cmd: list[str], timeout: float) -> tuple[float, float, int, str]:  # status -9: killed at timeout
     """Run ``cmd`` in the scanner namespace: (seconds, peak RSS in MiB, exit status, stderr tail).
 
     ``ip netns exec`` execs the command in place, so wait4 on the child reports the scanner's
@@ -202,10 +207,74 @@ def per_device(lab: Lab, doc: dict[str, Any], texts: dict[str, str]) -> None:
         print(f"{dev.name:<34}{want:<11}{got:<12}{nm:<6}")
 
 
+SCENARIOS = {  # name: (devices, subnet)
+    "250": (250, "198.18.0.0/24"), "500": (500, "198.18.0.0/23"), "1000": (1000, "198.18.0.0/22"),
+    "2000": (2000, "198.18.0.0/21"), "sparse20": (50, "198.18.0.0/20"), "sparse16": (50, "198.18.0.0/16"),
+}
+
+
+@dataclass
+class ScaleRow:
+    scope: str
+    devices: int
+    addresses: int
+    built: float
+    ours: Run
+    rate: int
+    rate_asked: int
+    nmap: str = ""
+
+
+def scale_row(name: str, tmp: Path, args: argparse.Namespace) -> ScaleRow:
+    if name not in SCENARIOS:
+        raise SystemExit(f"unknown scale scenario {name!r} (known: {', '.join(SCENARIOS)})")
+    n, subnet = SCENARIOS[name]
+    built = time.perf_counter()
+    with ScaleLab(n, subnet=subnet) as lab:
+        built = time.perf_counter() - built
+        run, doc = run_ours(lab, tmp, args.scan_arg)
+        sweep = doc["scan"]["attempts"].get("arp.sweep", {})
+        row = ScaleRow(subnet, n, ipaddress.ip_network(subnet).num_addresses, built, run,
+                       int(sweep.get("rate_achieved_per_s", 0)), int(sweep.get("rate_asked_per_s", 0)))
+        if name.startswith("sparse") and not args.no_nmap:
+            row.nmap = nmap_ping(lab, tmp, args.nmap_cap)
+        print(f"  {name}: lab built in {built:.1f} s; cctv-scan {run.wall:.1f} s, {run.found}/{n} found"
+              + (f"; nmap -sn {row.nmap}" if row.nmap else ""), flush=True)
+        return row
+
+
+def nmap_ping(lab: Lab, tmp: Path, cap: float) -> str:
+    """``nmap -n -sn`` on the lab's subnet: "<s> s, <found> found" or "> <cap> s"."""
+    xml = tmp / "nmap-sn-scale.xml"
+    flush_neighbours(lab)
+    wall, _, status, err = timed(lab, ["nmap", "-n", "-sn", lab.subnet, "-oX", str(xml)], timeout=cap)
+    if status == -9:
+        return f"> {cap:.0f} s (cap)"
+    if status != 0:
+        return f"failed (exit {status})"
+    ips = {d.ip for d in lab.devices}
+    up = {a.get("addr") for h in ET.parse(xml).getroot().findall("host")
+          if h.find("status") is not None and h.find("status").get("state") == "up"
+          for a in h.findall("address") if a.get("addrtype") == "ipv4"}
+    return f"{wall:.1f} s, {len(up & ips)} found"
+
+
+def print_scale_table(rows: list[ScaleRow]) -> None:
+    print("\n| scope | devices | wall | peak memory | packets sent | ARP rate (asked) | found | maker named | addresses / rate | nmap -sn |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        floor = f"{r.addresses / r.rate_asked:.1f} s" if r.rate_asked else "-"
+        print(f"| {r.scope} | {r.devices:,} | {r.ours.wall:.1f} s | {r.ours.rss_mb or 0:.0f} MiB | {r.ours.packets:,} "
+              f"| {r.rate:,}/s ({r.rate_asked:,}) | {r.ours.found:,}/{r.devices:,} | {r.ours.named:,} | {floor} "
+              f"| {r.nmap or ''} |" + (f" {r.ours.note}" if r.ours.note else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=40, help="devices in the comparison lab (default 40)")
-    parser.add_argument("--scale", type=int, default=250, help="devices in the scale lab (default 250; 0 skips it)")
+    parser.add_argument("--scale", default=",".join(SCENARIOS),
+                        help=f"comma-separated scale scenarios (default {','.join(SCENARIOS)}; '' skips them)")
+    parser.add_argument("--nmap-cap", type=float, default=120.0, help="seconds nmap -sn may run on a sparse scope")
     parser.add_argument("--layout", choices=("macvlan", "namespaces"), default="macvlan",
                         help="comparison lab: macvlans in one namespace (ScaleLab) or one namespace per device (Lab)")
     parser.add_argument("--no-nmap", action="store_true", help="skip nmap (only cctv-scan's figures)")
@@ -236,15 +305,8 @@ def main() -> None:
                 if args.per_device:
                     per_device(lab, doc, texts)
         if args.scale:
-            built = time.perf_counter()
-            with ScaleLab(args.scale, subnet=SUBNET) as big:
-                with_maker = len(expected_makers(big))
-                print(f"\n== {args.scale} devices (macvlan) on {big.subnet}, lab built in {time.perf_counter() - built:.1f} s")
-                run, _doc = run_ours(big, tmp, args.scan_arg)
-                print(f"cctv-scan: {run.wall:.1f} s wall, peak memory {run.rss_mb:.0f} MiB, {run.packets} packets sent, "
-                      f"{run.found}/{args.scale} devices found, maker named for {run.named}/{with_maker}"
-                      + (f"  ({run.note})" if run.note else ""))
-
+            rows = [scale_row(name, tmp, args) for name in args.scale.split(",") if name]
+            print_scale_table(rows)
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -92,8 +93,9 @@ def scan(
     policy: PolicyOption = "uk-sensitive-sites",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one answer; whole exchanges are capped at twice this.")] = 2.0,
     concurrency: Annotated[int, typer.Option(help="Hosts probed at once (each host sees one probe at a time).")] = 64,
-    deadline: Annotated[float, typer.Option(help="Seconds the whole scan may take; what is left is recorded as skipped.")] = 600.0,
+    deadline: Annotated[float, typer.Option(help="Seconds the whole run may take, from start-up: after it nothing more is sent, what is left is recorded as skipped, the document is written (complete: false) and the process exits.")] = 600.0,
     rate: Annotated[float, typer.Option(help="At most this many new packets/connections a second (lower it on fragile networks).")] = 2000.0,
+    arp_retries: Annotated[Optional[int], typer.Option("--arp-retries", min=0, max=5, help="ARP rounds re-asking addresses that stayed silent (default: 2 up to 1,024 addresses, 1 up to 4,096, else 0).", show_default=False)] = None,
     probes: Annotated[Optional[str], typer.Option(help="Comma-separated probes to run (default all). See `cctv-scan probes`.")] = None,
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
@@ -123,7 +125,9 @@ def scan(
         timeout=timeout,
         concurrency=concurrency,
         deadline=deadline,
+        deadline_at=time.monotonic() + deadline - process_age(),  # --deadline counts from the start of the process
         rate=rate,
+        arp_retries=arp_retries,
         probes=[p.strip() for p in probes.split(",") if p.strip()] if probes else None,
         allow_public=allow_public,
         max_addresses=max_addresses,
@@ -144,7 +148,9 @@ def scan(
             allow_public=allow_public, max_addresses=max_addresses,
         )
         if db is None and site is None:
-            finish(execute(), json_out, quiet)
+            doc = execute()
+            finish(doc, json_out, quiet)
+            _leave_if_cut_short(doc, 0)
             return
         from ..inventory import Inventory, InventoryError, ScanLockedError
 
@@ -157,7 +163,32 @@ def scan(
             raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
     except (CctvScanError, ValueError) as exc:
         raise fail(str(exc)) from None
-    raise typer.Exit(report_recorded(result))
+    code = report_recorded(result)
+    _leave_if_cut_short(doc, code)
+    raise typer.Exit(code)
+
+
+def process_age() -> float:
+    """Seconds since this process started (from /proc/self/stat; 0.0 where unreadable), so
+    --deadline bounds the whole run, start-up included."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time, clock ticks since boot
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _leave_if_cut_short(doc: ScanDocument, code: int) -> None:
+    """A scan the deadline cut short exits now: its document is written, every probe has been
+    told to stop, and a worker still inside a blocking read (bounded by --timeout) must not
+    keep the process alive past the deadline. Worker threads are not daemons (the interpreter
+    would wait for them at exit), hence ``os._exit`` after flushing."""
+    if doc.scan.complete:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def report_recorded(result) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily

@@ -5,13 +5,17 @@
   with the port probe, up to ``sweep_limit`` addresses.
 - Each host's probes run one after another (one conversation at a time with a fragile
   device), hosts in parallel up to ``concurrency``.
-- A global deadline bounds the scan: what has not finished by then is recorded as skipped,
-  and everything gathered so far is kept.
+- A global deadline bounds the scan: at the deadline the context's stop event is set (a
+  timer, whatever the engine is doing), every probe stops before its next packet
+  (``DeadlineReached`` from ``ctx.wait_turn``/``pace``/``check``), what has not finished is
+  recorded as skipped, and everything gathered so far is kept. The stop event is also set
+  when ``collect`` returns or is interrupted, so no worker sends after it.
 - A probe that raises is a bug on our side: recorded as an ``error`` attempt, never fatal.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -22,11 +26,14 @@ from datetime import datetime, timezone
 
 from .. import __version__
 from ..models import AttemptStatus, Host, ProbeAttempt, ProbeOutput, ScanDocument, ScanInfo
-from ..probes import ALL_PROBES
+from ..probes import ALL_PROBES, neighbours
 from ..ratelimit import RateLimiter
-from ..probes.base import DiscoveryProbe, HostProbe, Probe, ProbeContext
+from ..probes.base import DeadlineReached, DiscoveryProbe, HostProbe, Probe, ProbeContext
 from ..scope import DEFAULT_MAX_ADDRESSES, Scope
 from ..targets import resolve_scope
+
+
+STOP_GRACE = 0.5  # seconds a discovery probe gets, after the deadline, to hand back what it found
 
 
 @dataclass
@@ -41,12 +48,14 @@ class ScanConfig:
     timeout: float = 2.0
     concurrency: int = 64
     deadline: float = 600.0
+    deadline_at: float | None = None  # the deadline as a time.monotonic() value (overrides ``deadline``)
     probes: Sequence[str] | None = None  # names to run; None means all
     skip_probes: Sequence[str] = ()
     policy: str = "uk-sensitive-sites"
     credentials: object | None = None
     rate: float = 2000.0  # new packets/connections a second across the whole scan
     sweep_limit: int = 4096  # addresses port-probed when discovery finds nobody
+    arp_retries: int | None = None  # ARP retry rounds for silent addresses; None: by scope size
     scope: Scope | None = None  # a prepared scope instead of targets
 
 
@@ -72,6 +81,7 @@ class Collected:
     hosts: list[Host] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     complete: bool = True
+    figures: dict[str, dict[str, int]] = field(default_factory=dict)  # probes' own counters (ARP sweep rate)
 
 
 def _selected(config: ScanConfig) -> list[Probe]:
@@ -87,6 +97,11 @@ def _safe(probe: Probe, call, target: str) -> ProbeOutput:
     started = time.monotonic()
     try:
         return call()
+    except DeadlineReached:
+        out = ProbeOutput()
+        out.attempts.append(ProbeAttempt(probe.name, target, AttemptStatus.SKIPPED, "scan deadline reached",
+                                         round(time.monotonic() - started, 3)))
+        return out
     except Exception as exc:  # noqa: BLE001 - a probe bug must not end the scan
         out = ProbeOutput()
         out.attempts.append(
@@ -119,9 +134,13 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         http_marker_paths=_marker_paths() if any(p.name == "http" for p in probes) else (),
         log=obs.note,
         limiter=RateLimiter(config.rate) if config.rate else None,
+        arp_retries=config.arp_retries,
     )
     result = Collected(scope=scope, probes=[p.name for p in probes], started=_now(), finished=_now())
-    deadline = time.monotonic() + config.deadline
+    deadline = config.deadline_at if config.deadline_at is not None else time.monotonic() + config.deadline
+    stopper = threading.Timer(max(0.0, deadline - time.monotonic()), ctx.stop.set)  # the hard bound, wherever the engine is
+    stopper.daemon = True
+    stopper.start()
     if not ctx.is_root:
         needing = [p.name for p in probes if p.needs_root]
         if needing:
@@ -130,6 +149,7 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
     discovery = [p for p in probes if isinstance(p, DiscoveryProbe)]
     host_probes = sorted((p for p in probes if isinstance(p, HostProbe)), key=lambda p: p.stage)
     pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="cctv-probe")
+    pinned: list = []
     try:
         obs.phase("discovery", len(discovery))
         futures: dict[Future, Any] = {
@@ -137,10 +157,21 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         }
         for _probe, out in _drain(futures, deadline, obs):
             result.output.extend(out)
+        if futures:  # the deadline: told to stop, a discovery probe returns what it found at once
+            ctx.stop.set()
+            for fut in wait(list(futures), timeout=STOP_GRACE).done:
+                if not fut.cancelled():
+                    futures.pop(fut)
+                    result.complete = False
+                    result.output.extend(fut.result())
         for probe in futures.values():  # still running at the deadline
             result.complete = False
             result.output.attempts.append(ProbeAttempt(probe.name, "scope", AttemptStatus.SKIPPED, "scan deadline reached"))
         hosts = _in_scope(_merge_hosts(result.output.hosts), scope, result)
+        if not ctx.stop.is_set():  # hosts the sweep found are reached with their MACs, not re-resolved
+            pinned, problem = neighbours.install(ctx.swept_neighbours)
+            if problem:
+                result.warnings.append(problem)
         if not hosts and host_probes:
             addresses = list(scope.addresses())
             if len(addresses) > config.sweep_limit:
@@ -171,7 +202,11 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
                 result.output.attempts.append(ProbeAttempt("engine", host.ip, AttemptStatus.SKIPPED, "scan deadline reached"))
         result.hosts = _merge_hosts(live + [h for h in result.output.hosts if h.ip in scope and h.source != "sweep"])
     finally:
+        ctx.stop.set()  # no worker sends after collect returns (deadline, interruption or done)
+        stopper.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
+        neighbours.remove(pinned)
+    result.figures = dict(ctx.figures)
     result.finished = _now()
     return result
 
@@ -247,7 +282,7 @@ def run_scan(config: ScanConfig, observer: ScanObserver | None = None) -> ScanDo
         policy=str(config.policy),
         mode="active",
         complete=collected.complete,
-        attempts=attempt_summary(collected.output.attempts),
+        attempts={**attempt_summary(collected.output.attempts), **collected.figures},
         warnings=tuple(collected.warnings),
     )
     return ScanDocument(scan=info, devices=tuple(devices))

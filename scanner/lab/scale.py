@@ -26,6 +26,19 @@ Per device, the kernel must behave as a separate host would:
   mDNS responders set ``IP_MULTICAST_ALL=0`` so a socket hears a group only on the interface it
   joined (otherwise every socket would get one copy per macvlan).
 
+Broadcast delivery: the kernel queues each broadcast frame reaching the macvlans' parent
+(``bcqueuelen``, default 1,000 frames) and copies it to every macvlan from a work queue, so an
+ARP sweep costs the lab O(devices) per frame; at 1,000 devices and 2,000 frames/s the default
+queue overflows and who-has frames are dropped before any device sees them. The queue is
+sized at four frames per device (at least 1,000), so a sweep's burst waits instead.
+
+Neighbour table: the kernel's ARP table is shared by every namespace and its limits can be
+set only in the root namespace; a lab of n devices needs about 2n entries (see ``_neigh``).
+While a ScaleLab lives it raises ``net.ipv4.neigh.default.gc_thresh1/2/3`` (never lowers them),
+prints the change on stderr, and the last lab out puts the values found before back. The
+scanner does not depend on this for the hosts its ARP sweep found (it gives the kernel their
+MACs itself; see ``scanner.probes.neighbours``).
+
 A few device processes (``per_process`` devices each, ``python -m scanner.lab.device`` with one
 ``--device`` per device) serve all services. The device list (``devices``), ``scanner_ns``,
 ``subnet``, ``run``/``popen``, the state file, ``lab_down`` cleanup and teardown on exit or
@@ -42,7 +55,7 @@ import sys
 from typing import Any
 
 from ..errors import LabError
-from . import _netns
+from . import _neigh, _netns
 from .catalog import load_profile, profile_names
 from .lab import _PACKAGE_PARENT, FIRST_DEVICE_HOST, LAB_RANGE, MULTICAST, SCANNER_HOST, Lab, _scanner_mac, new_lab_id
 from .state import NS_PREFIX, LabDevice, check_lab_id, log_dir, write_state
@@ -148,6 +161,7 @@ class ScaleLab(Lab):
             _netns.add(ns)
             _netns.exec_in(ns, ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
                                 "net.ipv6.conf.default.disable_ipv6=1"])
+        self._raise_neighbour_limits()
         _netns.exec_in(self.devices_ns, ["sysctl", "-q", "-w", *_KERNEL_SYSCTLS])
         _netns.batch(self.switch_ns, [
             "link set lo up",
@@ -163,10 +177,11 @@ class ScaleLab(Lab):
             f"route add {MULTICAST} dev eth0",
         ])
         cmds = ["link set lo up", "link set eth0 up"]
+        bcq = max(1000, 4 * len(self.devices))  # see the class docstring: broadcasts queue for every macvlan
         for i, dev in enumerate(self.devices):
             v, table = self.interface_of(i), _TABLE_BASE + i
             cmds += [
-                f"link add link eth0 name {v} address {dev.mac} type macvlan mode private",
+                f"link add link eth0 name {v} address {dev.mac} type macvlan mode private bcqueuelen {bcq}",
                 f"addr add {dev.ip}/{self.prefixlen} dev {v} noprefixroute",
                 f"link set {v} up",
                 f"route add {self.subnet} dev {v} src {dev.ip} table {table}",
@@ -177,6 +192,27 @@ class ScaleLab(Lab):
         first = self.interface_of(0)  # for sockets bound to no address (none of the responders)
         cmds += [f"route add {self.subnet} dev {first}", f"route add {MULTICAST} dev {first}"]
         _netns.batch(self.devices_ns, cmds)
+
+    def _raise_neighbour_limits(self) -> None:
+        before = _neigh.current()
+        after = _neigh.raise_for(self.lab_id, self.namespaces, len(self.devices))
+        self._neigh_held = True
+        if after != before:
+            keys = "/".join(_neigh.KEYS)
+            print(f"ScaleLab {self.lab_id}: net.ipv4.neigh.default.{keys} raised from "
+                  f"{'/'.join(str(before[k]) for k in _neigh.KEYS)} to {'/'.join(str(after[k]) for k in _neigh.KEYS)} "
+                  f"for {len(self.devices)} devices; restored when the last lab is down", file=sys.stderr)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if getattr(self, "_neigh_held", False):
+                self._neigh_held = False
+                restored = _neigh.release(self.lab_id)
+                if restored is not None:
+                    print(f"ScaleLab {self.lab_id}: net.ipv4.neigh.default thresholds restored to "
+                          f"{'/'.join(str(restored[k]) for k in _neigh.KEYS)}", file=sys.stderr)
 
     def _start_devices(self) -> None:
         logs = log_dir(self.lab_id)

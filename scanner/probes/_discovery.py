@@ -117,7 +117,7 @@ def multicast_discover(
         try:
             payloads = sends(addr)
             ctx.wait_turn(len(payloads) * (retries + 1))
-            collected = _udp.exchange(sock, payloads, timeout=ctx.timeout, retries=retries)
+            collected = _udp.exchange(sock, payloads, timeout=ctx.timeout, retries=retries, stop=ctx.stop)
         finally:
             sock.close()
         for err in collected.send_errors[:3]:
@@ -157,7 +157,7 @@ def unicast_ask(
     try:
         ctx.wait_turn(len(payloads) * (retries + 1))
         collected = _udp.exchange(sock, [(p, (ip, port)) for p in payloads], timeout=ctx.timeout, retries=retries,
-                                  settle=min(UNICAST_SETTLE, ctx.timeout))
+                                  settle=min(UNICAST_SETTLE, ctx.timeout), stop=ctx.stop)
     finally:
         sock.close()
     # Only the host asked may answer a unicast question.

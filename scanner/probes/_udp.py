@@ -12,6 +12,7 @@ from __future__ import annotations
 import select
 import socket
 import struct
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ def exchange(
     max_per_source: int = MAX_PER_SOURCE,
     max_total: int = MAX_TOTAL,
     settle: float | None = None,
+    stop: threading.Event | None = None,
 ) -> Collected:
     """Send every payload to its destination ``retries + 1`` times, spread over ``timeout``
     seconds, and collect what comes back until the deadline.
@@ -79,7 +81,8 @@ def exchange(
     ``settle`` is for one host asked on a connected socket: the window then closes ``settle``
     seconds after its first answer (time for the rest of a reply split across datagrams), or at
     once when the host reports the port closed (ICMP port unreachable); a silent host still
-    gets the whole ``timeout``."""
+    gets the whole ``timeout``. Once ``stop`` is set (the scan's deadline) nothing more is sent
+    and the exchange ends with what it has."""
     got = Collected()
     per_source: Counter = Counter()
     start = time.monotonic()
@@ -88,6 +91,8 @@ def exchange(
     send_at = [start + i * (timeout / (rounds + 1)) for i in range(rounds)]
     while True:
         now = time.monotonic()
+        if stop is not None and stop.is_set():
+            break
         while send_at and send_at[0] <= now:
             send_at.pop(0)
             for payload, dest in sends:
@@ -100,7 +105,7 @@ def exchange(
         if now >= deadline or (settle is not None and got.refused and not got.datagrams):
             break
         wait = min(deadline, send_at[0] if send_at else deadline) - now
-        readable, _, _ = select.select([sock], [], [], max(wait, 0.0))
+        readable, _, _ = select.select([sock], [], [], max(min(wait, 0.1) if stop is not None else wait, 0.0))
         if not readable:
             continue
         while True:

@@ -14,6 +14,7 @@ Two kinds:
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -28,6 +29,12 @@ from ..scope import Scope
 DEFAULT_TIMEOUT = 2.0
 MAX_BODY_BYTES = 256 * 1024
 MAX_HEADER_BYTES = 32 * 1024
+
+
+class DeadlineReached(Exception):
+    """Raised by ``ProbeContext.wait_turn``/``pace``/``check`` once the scan must stop (its
+    deadline passed or it was interrupted): the probe sends nothing more. The engine records
+    the probe as skipped, not as a bug."""
 
 
 def raw_sockets_allowed() -> bool:
@@ -54,15 +61,33 @@ class ProbeContext:
     http_marker_paths: tuple[str, ...] = ()  # read-only GET paths named by fingerprints/http_marker.yaml
     log: Callable[[str], None] = lambda message: None
     limiter: RateLimiter | None = None  # shared pace for new packets/connections across the scan
+    stop: threading.Event = field(default_factory=threading.Event)  # set by the engine at the deadline
+    arp_retries: int | None = None  # ARP retry rounds for silent addresses (None: by scope size)
+    figures: dict[str, dict[str, int]] = field(default_factory=dict)  # probe figures for the document's attempts
+    swept_neighbours: list = field(default_factory=list)  # neighbours.Neighbour per host the ARP sweep found
+
+    def check(self) -> None:
+        """Raise ``DeadlineReached`` if the scan must stop: call it before sending anything."""
+        if self.stop.is_set():
+            raise DeadlineReached()
+
+    def stopped(self, timeout: float = 0.0) -> bool:
+        """Wait up to ``timeout`` seconds for the stop signal; True once it is set."""
+        return self.stop.wait(timeout) if timeout > 0 else self.stop.is_set()
 
     def pace(self, count: int = 1) -> float:
-        """Seconds to wait before sending ``count`` packets or opening that many connections."""
+        """Seconds to wait before sending ``count`` packets or opening that many connections.
+        Raises ``DeadlineReached`` once the scan must stop; a caller that sleeps the delay must
+        call ``check`` again before it sends."""
+        self.check()
         return self.limiter.reserve(count) if self.limiter else 0.0
 
     def wait_turn(self, count: int = 1) -> None:
+        """Wait for the rate limiter's leave to send; raises ``DeadlineReached`` if the scan
+        must stop before or while waiting."""
         delay = self.pace(count)
-        if delay > 0:
-            time.sleep(delay)
+        if delay > 0 and self.stop.wait(delay):
+            raise DeadlineReached()
 
 
 class Probe(ABC):

@@ -25,10 +25,11 @@ def ports_for(service: str) -> set[int]:
     return {int(p["port"]) for p in port_table() if p["service"] == service}
 
 
-async def _try(ip: str, port: int, timeout: float, pace: Callable[[], float]) -> tuple[int, str]:
+async def _try(ip: str, port: int, timeout: float, pace: Callable[[], float], check: Callable[[], None]) -> tuple[int, str]:
     delay = pace()
     if delay > 0:
         await asyncio.sleep(delay)
+        check()  # the scan may have had to stop while this connection waited its turn
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(ip, port), timeout)
     except asyncio.TimeoutError:
@@ -45,11 +46,15 @@ async def _try(ip: str, port: int, timeout: float, pace: Callable[[], float]) ->
     return port, "open"
 
 
-def connect_scan(ip: str, ports: Sequence[int], timeout: float, pace: Callable[[], float] = lambda: 0.0) -> dict[int, str]:
-    """State of each port: open, closed, filtered or unreachable."""
+def connect_scan(
+    ip: str, ports: Sequence[int], timeout: float, pace: Callable[[], float] = lambda: 0.0,
+    check: Callable[[], None] = lambda: None,
+) -> dict[int, str]:
+    """State of each port: open, closed, filtered or unreachable. ``pace`` and ``check`` may
+    raise (``DeadlineReached``) to stop the scan before another connection is opened."""
 
     async def run() -> dict[int, str]:
-        return dict(await asyncio.gather(*(_try(ip, p, timeout, pace) for p in ports)))
+        return dict(await asyncio.gather(*(_try(ip, p, timeout, pace, check) for p in ports)))
 
     return asyncio.run(run())
 
@@ -63,7 +68,7 @@ class PortProbe(HostProbe):
         out = ProbeOutput()
         started = time.monotonic()
         ports = sorted(int(p["port"]) for p in port_table())
-        states = connect_scan(host.ip, ports, min(ctx.timeout, 1.5), ctx.pace)
+        states = connect_scan(host.ip, ports, min(ctx.timeout, 1.5), ctx.pace, ctx.check)
         open_ports = sorted(p for p, s in states.items() if s == "open")
         ctx.open_ports[host.ip] = set(open_ports)
         for port in open_ports:
