@@ -262,8 +262,17 @@ def _sighting(scan_id: int, device: Any, plain: dict[str, Any]) -> Sighting:
         device_type=str(device.device_type.value if hasattr(device.device_type, "value") else device.device_type),
         classification=str(device.classification.value if hasattr(device.classification, "value") else device.classification),
         confidence=float(device.confidence or 0.0),
+        switch_port=_clip(switch_port(device.location), 300),
         document=_scrub(plain),
     )
+
+
+def switch_port(location: Any) -> str | None:
+    """One comparable line for a device's switch port (None when no switch was read)."""
+    if not location:
+        return None
+    get = location.get if isinstance(location, dict) else lambda k: getattr(location, k, None)
+    return f"{get('switch')} ({get('switch_address')}) {get('port')}"
 
 
 def _clip(value: str | None, size: int) -> str | None:
