@@ -240,7 +240,7 @@ def demo(
                       f"switch {lab.switch_ip} read over SNMP")
             snmp_file = Path(tmp) / "snmp.yaml"
             snmp_file.touch(mode=0o600)
-            snmp_file.write_text(f'default: {{community: "{SNMP_COMMUNITY}"}}\n')
+            snmp_file.write_text(f'hosts: {{"{lab.switch_ip}": {{community: "{SNMP_COMMUNITY}"}}}}\n')
             proc = lab.run(
                 [sys.executable, "-m", "scanner", "scan", str(lab.subnet), "--json", str(out), "--quiet",
                  "--timeout", "1.5", "--policy", policy, "--switch", lab.switch_ip, "--snmp-credentials", str(snmp_file)],

@@ -55,7 +55,7 @@ class Table:
         self.read_at = 0.0
 
     def refresh(self) -> None:
-        if time.monotonic() - self.read_at < REFRESH:
+        if time.monotonic() - self.read_at < REFRESH or (self.mode == "huge" and self.oids):
             return
         self.read_at = time.monotonic()
         v: dict[tuple[int, ...], Any] = {
@@ -86,7 +86,7 @@ class Table:
                 v[DOT1Q_TP_FDB_PORT + (int(entry.get("vlan", 1)),) + mac] = value
             v[DOT1D_TP_FDB_PORT + mac] = value
         if self.mode == "huge":
-            for i in range(300_000):
+            for i in range(100_000):
                 v[DOT1Q_TP_FDB_PORT + (1, 2, 0, (i >> 16) & 255, (i >> 8) & 255, i & 255, 1)] = rfc1902.Integer32(1)
         for port_name, (sys_name, port_id) in self.lldp.items():
             num = port_no.get(port_name)
@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         sys_name, _, port_id = rest.partition(",")
         lldp[port] = (sys_name, port_id)
     table = Table(args.name, lldp, args.mode)
+    table.refresh()  # the huge table is built once, before the first request
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((args.listen, args.port))
     print("READY", flush=True)
