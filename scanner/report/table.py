@@ -41,7 +41,7 @@ def render(doc: ScanDocument, console: Console | None = None, *, show_problems: 
     columns += [("Brand", {}), ("Made by", {}), ("Model", {}), ("Type", {}), ("Verdict", {"no_wrap": True}), ("Conf.", {"justify": "right"})]
     located = any(d.location for d in doc.devices)
     if located:
-        columns.append(("Where (switch port)", {}))
+        columns.append(("Where", {}))
     if wide:
         columns.append(("Why", {"ratio": 1}))
     for name, kw in columns:
@@ -52,7 +52,7 @@ def render(doc: ScanDocument, console: Console | None = None, *, show_problems: 
         row += [d.vendor or "-", d.platform_vendor or "-", d.model or "-", d.device_type.value,
                 Text(d.classification.value, style=STYLE[d.classification]), f"{d.confidence:.2f}"]
         if located:
-            row.append(Text(location_text(d.location)))
+            row.append(Text(location_text(d.location) if wide else (f"{d.location.switch} {d.location.port}" if d.location else "-")))
         if wide:
             row.append(d.reasons[0] if d.reasons else "")
         table.add_row(*row)
