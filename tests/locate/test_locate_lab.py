@@ -156,3 +156,38 @@ def test_hostile_switch_costs_only_its_timeout_and_row_cap(tmp_path: Path, mode:
     elif mode == "dot1d":
         assert t["fdb_table"] == "dot1d" and fdb[dev.mac] == 2  # p1 is bridge port 2 (p0 is the trunk)
         assert t["lldp"]["1"]["sys_name"] == "cctvlab-core" and t["lldp"]["1"]["is_bridge"]
+
+
+def test_snmp_probe_reads_sys_descr_and_object_id_only_where_credentials_cover(tmp_path: Path) -> None:
+    from scanner.lab import Lab
+
+    with Lab(PROFILES[:1], snmp=True, services=set()) as lab:
+        snmp = _snmp_file(tmp_path, lab)
+        proc = lab.run([sys.executable, "-m", "scanner", "scan", lab.mgmt_subnet, "--json", str(tmp_path / "m.json"),
+                        "--quiet", "--timeout", "1", "--probes", "arp,ports,snmp", "--snmp-credentials", str(snmp)],
+                       capture_output=True, text=True, env=_env(), timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        doc = json.loads((tmp_path / "m.json").read_text())
+    [switch] = [d for d in doc["devices"] if d["ip"] == lab.switch_ip]
+    seen = {e["field"]: e["value"] for e in switch["evidence"] if e["probe"] == "snmp"}
+    # what the lab agent serves (scanner/lab/snmp_agent.py): its sysDescr and net-snmp's Linux sysObjectID
+    assert seen["snmp.sys_object_id"] == "1.3.6.1.4.1.8072.3.2.10"
+    assert seen["snmp.sys_descr"].startswith("cctv-scan lab switch")
+    assert "s3cret" not in json.dumps(doc) and "cctvlab-ro" not in json.dumps(doc)  # the community is never reported
+
+
+def test_locate_finds_the_inventory_devices_ports_without_a_scan(tmp_path: Path) -> None:
+    from scanner.lab import Lab
+
+    db = tmp_path / "inv.sqlite"
+    with Lab(PROFILES[:2], snmp=True, services=set()) as lab:
+        _scan(lab, tmp_path, "s.json", "--db", str(db), "--site", "lab", switch=False)
+        proc = lab.run([sys.executable, "-m", "scanner", "locate", "--db", str(db), "--site", "lab", "--json",
+                        "--switch", lab.switch_ip, "--snmp-credentials", str(_snmp_file(tmp_path, lab))],
+                       capture_output=True, text=True, env=_env(), timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        bridge = _bridge_ports(lab)
+        rows = json.loads(proc.stdout)
+        assert sorted(r["mac"] for r in rows) == sorted(d.mac for d in lab.devices)
+        for r in rows:
+            assert r["location"]["port"] == bridge[r["mac"]]
