@@ -282,6 +282,7 @@ def locate(
 ) -> None:
     """Find the switch port of every device already in the inventory, without a new scan."""
     import json as _json
+    from dataclasses import asdict
 
     from ..inventory import Inventory, InventoryError
     from ..locate import check_switches, locate_devices, read_switches
@@ -306,7 +307,7 @@ def locate(
     for row, dev in zip(rows, located):
         loc = dev.location
         out.append({"id": row.get("id"), "site": row.get("site"), "ip": dev.ip, "mac": dev.mac,
-                    "location": None if loc is None else {k: getattr(loc, k) for k in loc.__slots__}})
+                    "location": None if loc is None else asdict(loc)})
     if as_json:
         typer.echo(_json.dumps(out, indent=2))
         return
