@@ -168,6 +168,8 @@ class _Reader:
         self.max_rows = max_rows
         self.port = port
         self.engine = hl.SnmpEngine()
+        self.auth_data = auth.hlapi()  # built once: pysnmp configures its engine for each new one
+        self.context = hl.ContextData()
         self.target: Any = None
 
     async def open(self) -> None:
@@ -179,7 +181,7 @@ class _Reader:
 
     async def get(self, *oids: tuple[int, ...]) -> dict[tuple[int, ...], Any]:
         err_ind, err_status, _idx, var_binds = await hl.get_cmd(
-            self.engine, self.auth.hlapi(), self.target, hl.ContextData(),
+            self.engine, self.auth_data, self.target, self.context,
             *(hl.ObjectType(hl.ObjectIdentity(univ.ObjectIdentifier(o))) for o in oids), lookupMib=False)
         if err_ind:
             raise _Stop(f"no answer to GET ({err_ind})")
@@ -193,7 +195,7 @@ class _Reader:
         current = prefix
         while True:
             err_ind, err_status, _idx, var_binds = await hl.bulk_cmd(
-                self.engine, self.auth.hlapi(), self.target, hl.ContextData(), 0, MAX_REPETITIONS,
+                self.engine, self.auth_data, self.target, self.context, 0, MAX_REPETITIONS,
                 hl.ObjectType(hl.ObjectIdentity(univ.ObjectIdentifier(current))), lookupMib=False)
             if err_ind:
                 raise _Stop(f"{label}: no answer ({err_ind})")
