@@ -274,8 +274,8 @@ def child_env() -> dict[str, str]:
 def locate(
     switch: SwitchOption = [],
     snmp_credentials: SnmpCredOption = None,
-    db: DbOption = None,
-    site: SiteOption = None,
+    db: Annotated[Optional[str], typer.Option(help="The inventory to read devices from (SQLite path or postgresql:// URL).")] = None,
+    site: Annotated[Optional[str], typer.Option(help="Only this site's devices.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one SNMP answer.")] = 2.0,
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow a globally routable switch address.")] = False,
