@@ -161,6 +161,9 @@ class ScanInfo:
     complete: bool = True
     attempts: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # switches read with --switch (schema 2): {"address", "name", "answered", "macs": [every MAC
+    # in its forwarding table]}; lets a rescan show that a removed device's port no longer sees it
+    switches: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +187,7 @@ class ScanDocument:
             raise ValueError(f"scan document has schema_version {version!r}; this tool reads "
                              + ", ".join(map(str, READABLE_SCHEMA_VERSIONS)))
         s = dict(data["scan"])
-        for key in ("scope", "probes", "warnings"):
+        for key in ("scope", "probes", "warnings", "switches"):
             s[key] = tuple(s.get(key, ()))
         devices = []
         for raw in data.get("devices", []):

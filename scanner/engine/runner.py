@@ -268,6 +268,10 @@ def run_scan(config: ScanConfig, observer: ScanObserver | None = None) -> ScanDo
             status = AttemptStatus.OK if t.answered else AttemptStatus.NO_REPLY
             collected.output.attempts.append(ProbeAttempt("switch", t.address, status, "", t.elapsed))
         devices = locate_devices(devices, tables)
+        switches = tuple({"address": t.address, "name": t.name, "answered": t.answered,
+                          "macs": sorted({e.mac for e in t.fdb})} for t in tables)
+    else:
+        switches = ()
     info = ScanInfo(
         started=collected.started.isoformat(timespec="seconds"),
         finished=collected.finished.isoformat(timespec="seconds"),
@@ -279,6 +283,7 @@ def run_scan(config: ScanConfig, observer: ScanObserver | None = None) -> ScanDo
         complete=collected.complete,
         attempts=attempt_summary(collected.output.attempts),
         warnings=tuple(collected.warnings),
+        switches=switches,
     )
     return ScanDocument(scan=info, devices=tuple(devices))
 

@@ -191,3 +191,32 @@ def test_locate_finds_the_inventory_devices_ports_without_a_scan(tmp_path: Path)
         assert sorted(r["mac"] for r in rows) == sorted(d.mac for d in lab.devices)
         for r in rows:
             assert r["location"]["port"] == bridge[r["mac"]]
+
+
+def test_verified_removal_records_that_the_switch_port_no_longer_sees_the_mac(tmp_path: Path) -> None:
+    from scanner.lab import Lab
+
+    db = tmp_path / "inv.sqlite"
+
+    def cli(*args: str) -> str:
+        proc = subprocess.run([sys.executable, "-m", "scanner", *args, "--db", str(db), "--site", "lab"],
+                              capture_output=True, text=True, env=_env(), timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    with Lab(PROFILES[:2], snmp=True, services=set()) as lab:
+        cam = lab.devices[1]
+        port = lab.ports[cam.name]
+        _scan(lab, tmp_path, "one.json", "--db", str(db), "--site", "lab")
+        cli("mark", cam.mac, "removed", "--by", "test")
+        # the camera is taken down: its cable (veth pair) is gone, and the bridge forgets its MAC
+        subprocess.run(["ip", "-n", lab.switch_ns, "link", "del", port], check=True)
+        second = _scan(lab, tmp_path, "two.json", "--db", str(db), "--site", "lab")
+    assert cam.mac not in {d["mac"] for d in second["devices"]}
+    [sw] = second["scan"]["switches"]
+    assert sw["answered"] and cam.mac not in sw["macs"] and lab.devices[0].mac in sw["macs"]
+    shown = json.loads(cli("show", cam.mac))
+    assert shown["status"] == "verified"
+    last = shown["history"][-1]
+    assert last["new"] == "verified"
+    assert last["note"].endswith(f"; switch cctvlab-sw1 port {port} no longer sees {cam.mac}")
