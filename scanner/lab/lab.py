@@ -61,6 +61,9 @@ def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
 class Lab:
     """A lab of emulated devices; use as a context manager (``with Lab([...]) as lab:``)."""
 
+    snmp: bool = False  # the switch runs an SNMP agent on a management link (scanner.lab.snmp_agent)
+    snmp_mode: str = "normal"
+
     def __init__(
         self,
         profiles: list[str] | None = None,
@@ -242,7 +245,7 @@ class Lab:
         """Refuse unless every lab namespace routes only its lab subnet (and multicast on the lab link)."""
         for ns in self.namespaces:
             for route in _netns.routes(ns):
-                problem = _route_problem(route, self.subnet, self.mgmt_subnet if getattr(self, "snmp", False) else None)
+                problem = _route_problem(route, self.subnet, self.mgmt_subnet if self.snmp else None)
                 if problem:
                     raise LabError(f"namespace {ns} has a route out of the lab ({problem}): {route}")
 
