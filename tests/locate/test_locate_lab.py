@@ -220,3 +220,17 @@ def test_verified_removal_records_that_the_switch_port_no_longer_sees_the_mac(tm
     last = shown["history"][-1]
     assert last["new"] == "verified"
     assert last["note"].endswith(f"; switch cctvlab-sw1 port {port} no longer sees {cam.mac}")
+
+
+def test_demo_json_lists_every_device_on_its_wired_port(tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
+    proc = subprocess.run([sys.executable, "-m", "scanner", "demo", "--profiles", ",".join(PROFILES), "--json", str(out)],
+                          capture_output=True, text=True, env=_env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from scanner.lab.catalog import load_profile
+
+    doc = json.loads(out.read_text())
+    ports = {d["mac"]: d["location"]["port"] for d in doc["devices"] if d["location"]}
+    # the lab wires profile i to switch port p<i+1> (p0 is the scanner's trunk)
+    assert ports == {load_profile(name)["mac"]: f"p{i + 1}" for i, name in enumerate(PROFILES)}
+    assert doc["scan"]["switches"][0]["name"] == "cctvlab-sw1"
