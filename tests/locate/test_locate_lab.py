@@ -127,7 +127,11 @@ def test_hostile_switch_costs_only_its_timeout_and_row_cap(tmp_path: Path, mode:
 
     with Lab(PROFILES[:1], snmp=True, snmp_mode=mode, services=set()) as lab:
         dev = lab.devices[0]
-        lab.run(["busybox", "ping", "-c", "1", "-W", "1", dev.ip], capture_output=True, timeout=10)
+        deadline = time.monotonic() + 20
+        while dev.mac not in _bridge_ports(lab):  # the bridge has learned the device's MAC from its reply
+            assert time.monotonic() < deadline, "the lab bridge never learned the device's MAC"
+            lab.run(["busybox", "ping", "-c", "1", "-W", "1", dev.ip], capture_output=True, timeout=10)
+        time.sleep(0.5)  # older than the agent's 0.3 s view of the bridge
         code = (
             "import json, dataclasses\n"
             "from scanner.locate.snmp import read_switch, SnmpAuth\n"
