@@ -66,30 +66,38 @@ def _credential(raw: object, where: str, path: Path) -> Credential:
     return Credential(username=raw["username"], password=raw["password"])
 
 
-def load_credentials(path: str | os.PathLike[str]) -> Credentials:
+def read_private_yaml(path: str | os.PathLike[str], what: str = "credentials") -> object:
+    """Parse a YAML file that must be a regular file readable by its owner only (mode 0600).
+
+    Errors name the file and the problem, never its content."""
     p = Path(path)
     try:
         st = p.stat()
     except OSError as exc:
-        raise CredentialsError(f"cannot read credentials file {p}: {exc.strerror}") from None
+        raise CredentialsError(f"cannot read {what} file {p}: {exc.strerror}") from None
     if not stat.S_ISREG(st.st_mode):
-        raise CredentialsError(f"credentials file {p} is not a regular file")
+        raise CredentialsError(f"{what} file {p} is not a regular file")
     if st.st_size > MAX_CREDENTIALS_BYTES:
-        raise CredentialsError(f"credentials file {p} is larger than {MAX_CREDENTIALS_BYTES // 1024} KiB")
+        raise CredentialsError(f"{what} file {p} is larger than {MAX_CREDENTIALS_BYTES // 1024} KiB")
     if st.st_mode & 0o077:
         raise CredentialsError(
-            f"credentials file {p} has mode {stat.S_IMODE(st.st_mode):04o}; it must be readable by its owner only (chmod 600 {p})"
+            f"{what} file {p} has mode {stat.S_IMODE(st.st_mode):04o}; it must be readable by its owner only (chmod 600 {p})"
         )
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f" (line {line + 1})" if line is not None else ""
-        raise CredentialsError(f"credentials file {p} is not valid YAML{where}") from None
+        raise CredentialsError(f"{what} file {p} is not valid YAML{where}") from None
     except (OSError, UnicodeDecodeError):
-        raise CredentialsError(f"cannot read credentials file {p}") from None
+        raise CredentialsError(f"cannot read {what} file {p}") from None
     except RecursionError:
-        raise CredentialsError(f"credentials file {p} is nested too deeply") from None
+        raise CredentialsError(f"{what} file {p} is nested too deeply") from None
+
+
+def load_credentials(path: str | os.PathLike[str]) -> Credentials:
+    p = Path(path)
+    data = read_private_yaml(p)
     if not isinstance(data, dict):
         raise CredentialsError(f"credentials file {p} must be a mapping with 'default' and/or 'hosts'")
     default = _credential(data["default"], "'default'", p) if data.get("default") is not None else None

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMA_VERSIONS = (1, 2)  # version 1 documents have no ``location``
 
 
 class Classification(StrEnum):
@@ -110,6 +111,24 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Location:
+    """Where a device is plugged in, as the switch's own forwarding table says (``scanner.locate``).
+
+    ``certainty`` is ``port`` when the MAC was learned on an access port (the device's own
+    port), ``behind_uplink`` when it was only seen on an uplink (a port carrying many MACs or
+    with an LLDP neighbour): then ``uplink`` names that port and, if known, its neighbour.
+    """
+
+    switch: str
+    switch_address: str
+    port: str
+    port_alias: str = ""
+    vlan: int | None = None
+    certainty: str = "port"
+    uplink: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Device:
     ip: str
     mac: str | None = None
@@ -127,6 +146,7 @@ class Device:
     open_ports: tuple[int, ...] = ()
     conflicts: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +161,9 @@ class ScanInfo:
     complete: bool = True
     attempts: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # switches read with --switch (schema 2): {"address", "name", "answered", "macs": [every MAC
+    # in its forwarding table]}; lets a rescan show that a removed device's port no longer sees it
+    switches: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +183,11 @@ class ScanDocument:
     def from_dict(cls, data: dict[str, Any]) -> ScanDocument:
         """Rebuild a document from its JSON form (validate it first with ``report.validate``)."""
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ValueError(f"scan document has schema_version {version!r}; this tool reads {SCHEMA_VERSION}")
+        if version not in READABLE_SCHEMA_VERSIONS:
+            raise ValueError(f"scan document has schema_version {version!r}; this tool reads "
+                             + ", ".join(map(str, READABLE_SCHEMA_VERSIONS)))
         s = dict(data["scan"])
-        for key in ("scope", "probes", "warnings"):
+        for key in ("scope", "probes", "warnings", "switches"):
             s[key] = tuple(s.get(key, ()))
         devices = []
         for raw in data.get("devices", []):
@@ -173,8 +197,9 @@ class ScanDocument:
             d["evidence"] = tuple(Evidence(**e) for e in d.get("evidence", ()))
             for key in ("reasons", "open_ports", "conflicts", "problems"):
                 d[key] = tuple(d.get(key, ()))
+            d["location"] = Location(**d["location"]) if d.get("location") else None
             devices.append(Device(**d))
-        return cls(scan=ScanInfo(**s), devices=tuple(devices), schema_version=version)
+        return cls(scan=ScanInfo(**s), devices=tuple(devices))  # read as any version, written as the current one
 
 
 def _plain(value: Any) -> Any:

@@ -218,7 +218,7 @@ def diff(
     site: SiteOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """What changed between two scans: new, gone, moved (new IP) and changed (firmware, verdict).
+    """What changed between two scans: new, gone, moved (new IP or switch port) and changed (firmware, verdict).
 
     Examples:
 
@@ -243,6 +243,8 @@ def diff(
     for key in ("new", "gone", "moved", "changed"):
         for e in result[key]:
             extra = f" {e['old_ip']} -> {e['new_ip']}" if key == "moved" else ""
+            if key == "moved" and e.get("old_port") and e.get("new_port") and e["old_port"] != e["new_port"]:
+                extra += f", port {e['old_port']} -> {e['new_port']}"
             if key == "changed":
                 extra = " " + ", ".join(f"{f}: {c['old']} -> {c['new']}" for f, c in e["changes"].items())
             typer.echo(f"  {key:8} #{e['id']} {e['ip']} {e['mac'] or '-'} {e['vendor'] or '?'} [{e['classification']}]{extra}")

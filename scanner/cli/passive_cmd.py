@@ -78,7 +78,7 @@ def _document(run, policy: str):
 )
 def pcap(
     files: Annotated[list[Path], typer.Argument(help="pcap or pcapng files (gzip-compressed too).", show_default=False)],
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1, mode passive) here.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2, mode passive) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     quiet: QuietOption = False,
     db: DbOption = None,
@@ -132,7 +132,7 @@ def pcap(
 def listen(
     interface: Annotated[str, typer.Option("--interface", "-i", help="Interface to listen on (e.g. a SPAN port).", show_default=False)],
     duration: Annotated[str, typer.Option(help="How long to listen: 90s, 10m, 1h.")] = "10m",
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1, mode passive) here.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2, mode passive) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     quiet: QuietOption = False,
     db: DbOption = None,

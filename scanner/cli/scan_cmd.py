@@ -33,6 +33,8 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ba
 DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")]
 SiteOption = Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")]
 WebhookOption = Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")]
+SwitchOption = Annotated[list[str], typer.Option("--switch", help="Read this switch's forwarding, port and LLDP tables over SNMP to find each device's port (repeatable; needs --snmp-credentials).")]
+SnmpCredOption = Annotated[Optional[Path], typer.Option("--snmp-credentials", help="YAML file (mode 0600): SNMP v2c community or v3 user for --switch and the snmp probe. Never logged, stored or reported.")]
 WaitOption = Annotated[float, typer.Option(help="With --db/--site: seconds to wait for a running scan of the site before refusing.")]
 
 
@@ -89,7 +91,7 @@ def scan(
     interface: Annotated[list[str], typer.Option("--interface", "-i", help="Scan the subnets on this interface when no targets are given; ARP and multicast go only out of it (repeatable).")] = [],
     scope_file: Annotated[Optional[Path], typer.Option("--scope-file", help="More targets, one CIDR/address per line; '!' or 'exclude ' lines are exclusions.")] = None,
     credentials: Annotated[Optional[Path], typer.Option("--credentials", help="YAML file (mode 0600) of ONVIF credentials for authenticated read-only queries.")] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1) here.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one answer; whole exchanges are capped at twice this.")] = 2.0,
     concurrency: Annotated[int, typer.Option(help="Hosts probed at once (each host sees one probe at a time).")] = 64,
@@ -99,6 +101,8 @@ def scan(
     probes: Annotated[Optional[str], typer.Option(help="Comma-separated probes to run (default all). See `cctv-scan probes`.")] = None,
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
+    switch: SwitchOption = [],
+    snmp_credentials: SnmpCredOption = None,
     quiet: QuietOption = False,
     db: DbOption = None,
     site: SiteOption = None,
@@ -113,6 +117,7 @@ def scan(
     """
     try:
         creds = load_credentials(credentials) if credentials is not None else None
+        snmp_creds = _snmp_credentials(switch, snmp_credentials)
     except CredentialsError as exc:
         raise fail(str(exc)) from None
     config = ScanConfig(
@@ -131,6 +136,8 @@ def scan(
         probes=[p.strip() for p in probes.split(",") if p.strip()] if probes else None,
         allow_public=allow_public,
         max_addresses=max_addresses,
+        switches=switch,
+        snmp_credentials=snmp_creds,
     )
     if not raw_sockets_allowed():
         err.print("[yellow]no raw-socket rights (not root):[/] the ARP sweep cannot run; using the kernel ARP cache and TCP probes instead.")
@@ -191,6 +198,16 @@ def _leave_if_cut_short(doc: ScanDocument, code: int) -> None:
     os._exit(code)
 
 
+def _snmp_credentials(switches: list[str], path: Path | None) -> object | None:
+    if switches and path is None:
+        raise CredentialsError("--switch needs --snmp-credentials FILE (a v2c community or a v3 user)")
+    if path is None:
+        return None
+    from ..locate import load_snmp_credentials
+
+    return load_snmp_credentials(path)
+
+
 def report_recorded(result) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
     """One line about what the inventory made of the scan; returns the run's exit status."""
     summary = result.summary()
@@ -249,11 +266,17 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="cctv-demo-") as tmp:
         out = Path(tmp) / "scan.json"
         err.print("building the lab ...")
-        with Lab(chosen) as lab:
-            err.print(f"lab {lab.lab_id}: {len(lab.devices)} devices on {lab.subnet}; scanning from namespace {lab.scanner_ns}")
+        with Lab(chosen, snmp=True) as lab:
+            from ..lab.lab import SNMP_COMMUNITY
+
+            err.print(f"lab {lab.lab_id}: {len(lab.devices)} devices on {lab.subnet}; scanning from namespace {lab.scanner_ns}; "
+                      f"switch {lab.switch_ip} read over SNMP")
+            snmp_file = Path(tmp) / "snmp.yaml"
+            snmp_file.touch(mode=0o600)
+            snmp_file.write_text(f'hosts: {{"{lab.switch_ip}": {{community: "{SNMP_COMMUNITY}"}}}}\n')
             proc = lab.run(
                 [sys.executable, "-m", "scanner", "scan", str(lab.subnet), "--json", str(out), "--quiet",
-                 "--timeout", "1.5", "--policy", policy],
+                 "--timeout", "1.5", "--policy", policy, "--switch", lab.switch_ip, "--snmp-credentials", str(snmp_file)],
                 env=child_env(),
             )
         if proc.returncode != 0 or not out.exists():
@@ -271,6 +294,65 @@ def child_env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cctv-scan locate --switch 10.20.0.1 --switch 10.20.0.2 --snmp-credentials snmp.yaml\n\n"
+        "  cctv-scan locate --site hq --switch 10.20.0.1 --snmp-credentials snmp.yaml --json\n\n"
+        "Reads only the named switches (read-only SNMP GET/GETBULK); sends nothing to any device."
+    )
+)
+def locate(
+    switch: SwitchOption = [],
+    snmp_credentials: SnmpCredOption = None,
+    db: Annotated[Optional[str], typer.Option(help="The inventory to read devices from (SQLite path or postgresql:// URL).")] = None,
+    site: Annotated[Optional[str], typer.Option(help="Only this site's devices.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for one SNMP answer.")] = 2.0,
+    allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow a globally routable switch address.")] = False,
+) -> None:
+    """Find the switch port of every device already in the inventory, without a new scan."""
+    import json as _json
+    from dataclasses import asdict
+
+    from ..inventory import Inventory, InventoryError
+    from ..locate import check_switches, locate_devices, read_switches
+    from ..models import Device
+
+    if not switch:
+        raise fail("name at least one --switch")
+    try:
+        creds = _snmp_credentials(switch, snmp_credentials)
+        switches = check_switches(switch, allow_public=allow_public)
+        with Inventory.open(db) as inv:
+            rows = inv.devices(site=site)
+    except (CredentialsError, CctvScanError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    except InventoryError as exc:
+        raise fail(str(exc)) from None
+    tables, warnings = read_switches(switches, creds, timeout=timeout)  # type: ignore[arg-type]
+    for line in warnings:
+        err.print(f"[yellow]{escape(line)}[/]")
+    located = locate_devices([Device(ip=r["ip"], mac=r.get("mac")) for r in rows], tables)
+    out = []
+    for row, dev in zip(rows, located):
+        loc = dev.location
+        out.append({"id": row.get("id"), "site": row.get("site"), "ip": dev.ip, "mac": dev.mac,
+                    "location": None if loc is None else asdict(loc)})
+    if as_json:
+        typer.echo(_json.dumps(out, indent=2))
+        return
+    from ..report.table import location_text
+    from rich.table import Table
+
+    table = Table(title=f"{len(out)} devices, {sum(1 for o in out if o['location'])} located")
+    for col in ("id", "site", "ip", "mac", "where"):
+        table.add_column(col)
+    for o, dev in zip(out, located):
+        table.add_row(str(o["id"]), escape(str(o["site"])), o["ip"], o["mac"] or "", escape(location_text(dev.location)))
+    Console().print(table)
 
 
 @app.command("probes")

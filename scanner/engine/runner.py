@@ -57,6 +57,10 @@ class ScanConfig:
     sweep_limit: int = 4096  # addresses port-probed when discovery finds nobody
     arp_retries: int | None = None  # ARP retry rounds for silent addresses; None: by scope size
     scope: Scope | None = None  # a prepared scope instead of targets
+    switches: Sequence[str] = ()  # switches to read for each device's port (scanner.locate); none: no SNMP sent
+    snmp_credentials: object | None = None  # scanner.locate.SnmpCredentials (for switches and the snmp probe)
+    switch_budget: float = 30.0  # seconds one switch may take
+    switch_max_rows: int = 20_000  # rows read from one switch at most
 
 
 class ScanObserver:
@@ -126,11 +130,16 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         allow_public=config.allow_public, max_addresses=config.max_addresses,
     )
     probes = _selected(config)
+    if config.switches:
+        from ..locate import check_switches
+
+        check_switches(config.switches, scope, allow_public=config.allow_public)  # before any packet is sent
     ctx = ProbeContext(
         scope=scope,
         timeout=config.timeout,
         interfaces=interfaces,
         credentials=config.credentials,
+        snmp_credentials=config.snmp_credentials,
         http_marker_paths=_marker_paths() if any(p.name == "http" for p in probes) else (),
         log=obs.note,
         limiter=RateLimiter(config.rate) if config.rate else None,
@@ -252,6 +261,14 @@ def _merge_hosts(hosts: Sequence[Host]) -> list[Host]:
     return sorted(merged.values(), key=lambda h: tuple(int(x) for x in h.ip.split(".")))
 
 
+class _NoSnmp:
+    def for_host(self, ip: str) -> None:
+        return None
+
+
+_NO_SNMP = _NoSnmp()
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -273,6 +290,23 @@ def run_scan(config: ScanConfig, observer: ScanObserver | None = None) -> ScanDo
     devices = build_devices(
         collected.output.observations, collected.hosts, collected.output.attempts, policy=config.policy
     )
+    if config.switches:
+        from ..locate import check_switches, locate_devices, read_switches
+
+        obs.phase("switches", None)
+        tables, switch_warnings = read_switches(
+            check_switches(config.switches, collected.scope, allow_public=config.allow_public),
+            config.snmp_credentials or _NO_SNMP, timeout=config.timeout, budget=config.switch_budget,
+            max_rows=config.switch_max_rows)
+        collected.warnings.extend(switch_warnings)
+        for t in tables:
+            status = AttemptStatus.OK if t.answered else AttemptStatus.NO_REPLY
+            collected.output.attempts.append(ProbeAttempt("switch", t.address, status, "", t.elapsed))
+        devices = locate_devices(devices, tables)
+        switches = tuple({"address": t.address, "name": t.name, "answered": t.answered,
+                          "macs": sorted({e.mac for e in t.fdb})} for t in tables)
+    else:
+        switches = ()
     info = ScanInfo(
         started=collected.started.isoformat(timespec="seconds"),
         finished=collected.finished.isoformat(timespec="seconds"),
@@ -284,6 +318,7 @@ def run_scan(config: ScanConfig, observer: ScanObserver | None = None) -> ScanDo
         complete=collected.complete,
         attempts={**attempt_summary(collected.output.attempts), **collected.figures},
         warnings=tuple(collected.warnings),
+        switches=switches,
     )
     return ScanDocument(scan=info, devices=tuple(devices))
 

@@ -34,6 +34,7 @@ def entry(s: Sighting, device: Device | None) -> dict[str, Any]:
         "device_type": s.device_type,
         "classification": s.classification,
         "status": device.status if device else None,
+        "switch_port": s.switch_port,
     }
 
 
@@ -64,8 +65,10 @@ def diff_scans(session: Session, old_id: int | None, new_id: int) -> dict[str, A
             out["new"].append(entry(s, devices.get(dev_id)))
             continue
         old = before[dev_id]
-        if old.ip != s.ip:
-            out["moved"].append(entry(s, devices.get(dev_id)) | {"old_ip": old.ip, "new_ip": s.ip})
+        port_moved = bool(old.switch_port and s.switch_port and old.switch_port != s.switch_port)
+        if old.ip != s.ip or port_moved:
+            out["moved"].append(entry(s, devices.get(dev_id)) | {"old_ip": old.ip, "new_ip": s.ip,
+                                                                 "old_port": old.switch_port, "new_port": s.switch_port})
         changes = {f: {"old": getattr(old, f), "new": getattr(s, f)} for f in WATCHED if getattr(old, f) != getattr(s, f)}
         if changes:
             out["changed"].append(entry(s, devices.get(dev_id)) | {"changes": changes})

@@ -200,6 +200,7 @@ def device_dict(s: Session, d: Device, *, evidence: bool = False, history: bool 
         out["confidence"] = doc.get("confidence", 0.0)
         out["reasons"] = doc.get("reasons", [])
         out["evidence"] = doc.get("evidence", [])
+        out["switch_port"] = latest.switch_port if latest else None
     if history:
         events = s.scalars(select(StatusEvent).where(StatusEvent.device_id == d.id).order_by(StatusEvent.id))
         out["history"] = [event_dict(e) for e in events]

@@ -225,7 +225,8 @@ def merge(s: Session, scan: Scan) -> tuple[list[int], list[int], list[int]]:
         seen.add(dev.id)
     for dev in known:
         if dev.id not in seen and dev.status == "removed" and in_scope(dev.ip, scan.scope):
-            change_status(s, dev, "verified", by=by, note=f"not seen at {dev.ip} by complete scan #{scan.id}", scan_id=scan.id)
+            note = f"not seen at {dev.ip} by complete scan #{scan.id}" + _port_no_longer_sees(s, dev, scan)
+            change_status(s, dev, "verified", by=by, note=note, scan_id=scan.id)
             verified.append(dev.id)
     scan.state = "complete"
     scan.device_count = len(sightings)
@@ -262,8 +263,34 @@ def _sighting(scan_id: int, device: Any, plain: dict[str, Any]) -> Sighting:
         device_type=str(device.device_type.value if hasattr(device.device_type, "value") else device.device_type),
         classification=str(device.classification.value if hasattr(device.classification, "value") else device.classification),
         confidence=float(device.confidence or 0.0),
+        switch_port=_clip(switch_port(device.location), 300),
         document=_scrub(plain),
     )
+
+
+def _port_no_longer_sees(s: Session, dev: Device, scan: Scan) -> str:
+    """``; switch X port P no longer sees MAC`` when this scan read the switch the device was last
+    located on and its forwarding table no longer holds the device's MAC (else empty)."""
+    if not dev.mac:
+        return ""
+    last = s.scalars(select(Sighting).where(Sighting.device_id == dev.id, Sighting.switch_port.is_not(None))
+                     .order_by(Sighting.scan_id.desc()).limit(1)).first()
+    loc = (last.document or {}).get("location") if last is not None else None
+    if not isinstance(loc, dict):
+        return ""
+    for sw in (scan.info or {}).get("switches", ()):
+        if isinstance(sw, dict) and sw.get("address") == loc.get("switch_address") and sw.get("answered"):
+            if dev.mac not in set(sw.get("macs", ())):
+                return f"; switch {loc.get('switch')} port {loc.get('port')} no longer sees {dev.mac}"
+    return ""
+
+
+def switch_port(location: Any) -> str | None:
+    """One comparable line for a device's switch port (None when no switch was read)."""
+    if not location:
+        return None
+    get = location.get if isinstance(location, dict) else lambda k: getattr(location, k, None)
+    return f"{get('switch')} ({get('switch_address')}) {get('port')}"
 
 
 def _clip(value: str | None, size: int) -> str | None:

@@ -101,6 +101,7 @@ class Sighting(Base):
     device_type: Mapped[str] = mapped_column(String(20), default="unknown")
     classification: Mapped[str] = mapped_column(String(20), default="unidentified")
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    switch_port: Mapped[str | None] = mapped_column(String(300), default=None)  # "switch (address) port", from --switch
     document: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the device's full JSON form
 
 

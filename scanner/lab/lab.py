@@ -42,6 +42,10 @@ LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
 SCANNER_HOST = 2
 FIRST_DEVICE_HOST = 10
 MULTICAST = "224.0.0.0/4"
+SNMP_COMMUNITY = "cctvlab-ro"  # the lab switch's read-only community (lab only, not a secret)
+SWITCH_NAME = "cctvlab-sw1"
+UPLINK_PORT = "p0"  # the scanner's port doubles as the trunk with an LLDP neighbour
+UPLINK_NEIGHBOUR = ("cctvlab-core", "uplink 1")
 READY_TIMEOUT = 30.0
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # the directory holding ``scanner/``
 
@@ -57,6 +61,9 @@ def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
 class Lab:
     """A lab of emulated devices; use as a context manager (``with Lab([...]) as lab:``)."""
 
+    snmp: bool = False  # the switch runs an SNMP agent on a management link (scanner.lab.snmp_agent)
+    snmp_mode: str = "normal"
+
     def __init__(
         self,
         profiles: list[str] | None = None,
@@ -68,6 +75,8 @@ class Lab:
         persistent: bool = False,
         ready_timeout: float = READY_TIMEOUT,
         overrides: Mapping[str, Mapping[str, Any]] | None = None,
+        snmp: bool = False,
+        snmp_mode: str = "normal",
     ) -> None:
         self.lab_id = check_lab_id(lab_id) if lab_id else new_lab_id()
         net = ipaddress.ip_network(subnet, strict=True)
@@ -107,6 +116,17 @@ class Lab:
         unknown = set(self.overrides) - set(names)
         if unknown:
             raise LabError(f"overrides name profiles not in this lab: {', '.join(sorted(unknown))}")
+        # The switch's SNMP agent listens on a management link of its own (scanner ns <-> switch
+        # ns), outside the device subnet, so a scan of the subnet never sees the switch.
+        self.snmp = snmp
+        self.snmp_mode = snmp_mode
+        mgmt = next(m for m in (ipaddress.ip_network("198.19.255.252/30"), ipaddress.ip_network("198.18.255.252/30"))
+                    if not m.overlaps(net))
+        self.mgmt_subnet = str(mgmt)
+        self.switch_ip = str(mgmt.network_address + 2)
+        self._mgmt_scanner_ip = str(mgmt.network_address + 1)
+        self.ports = {d.name: f"p{i + 1}" for i, d in enumerate(self.devices)}  # device -> switch port
+        self._next_port = len(self.devices) + 1
         self._init_runtime(persistent, ready_timeout)
 
     def _init_runtime(self, persistent: bool, ready_timeout: float) -> None:
@@ -116,6 +136,7 @@ class Lab:
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._old_handlers: dict[int, Any] = {}
         self._built = False
+        self._ready: set[str] = set()  # processes that said READY
         self._created = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
     # ----------------------------------------------------------------- public
@@ -181,8 +202,12 @@ class Lab:
         write_state(self.state)  # before anything exists, so a crash can always be cleaned
         try:
             self._create_network()
+            if self.snmp:
+                self._create_mgmt()
             self.check_no_route_out()
             self._start_devices()
+            if self.snmp:
+                self._start_snmp_agent()
         except BaseException:
             self.close()
             raise
@@ -220,7 +245,7 @@ class Lab:
         """Refuse unless every lab namespace routes only its lab subnet (and multicast on the lab link)."""
         for ns in self.namespaces:
             for route in _netns.routes(ns):
-                problem = _route_problem(route, self.subnet)
+                problem = _route_problem(route, self.subnet, self.mgmt_subnet if self.snmp else None)
                 if problem:
                     raise LabError(f"namespace {ns} has a route out of the lab ({problem}): {route}")
 
@@ -246,6 +271,47 @@ class Lab:
                               f"route add {MULTICAST} dev eth0"])
         if self.block_multicast:
             self._block_multicast(hosts)
+        aliases = [f"link set {UPLINK_PORT} alias \"trunk to {UPLINK_NEIGHBOUR[0]}\""]
+        aliases += [f"link set {port} alias \"lab {name}\"" for name, port in self.ports.items()]
+        _netns.batch(sw, aliases)
+
+    def _create_mgmt(self) -> None:
+        prefix = ipaddress.ip_network(self.mgmt_subnet).prefixlen
+        _netns.batch(self.switch_ns, [f"link add mgmt type veth peer name mgmt0 netns {self.scanner_ns}",
+                                      f"addr add {self.switch_ip}/{prefix} dev mgmt", "link set mgmt up"])
+        _netns.batch(self.scanner_ns, [f"addr add {self._mgmt_scanner_ip}/{prefix} dev mgmt0", "link set mgmt0 up"])
+
+    def _start_snmp_agent(self) -> None:
+        logs = log_dir(self.lab_id)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = _PACKAGE_PARENT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        cmd = ["ip", "netns", "exec", self.switch_ns, sys.executable, "-m", "scanner.lab.snmp_agent",
+               "--listen", self.switch_ip, "--community", SNMP_COMMUNITY, "--name", SWITCH_NAME,
+               "--lldp", f"{UPLINK_PORT}={UPLINK_NEIGHBOUR[0]},{UPLINK_NEIGHBOUR[1]}", "--mode", self.snmp_mode,
+               "--delay", "30"]
+        with open(logs / "snmp-agent.log", "wb") as log:
+            self._procs["snmp-agent"] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                                         env=env, cwd="/", start_new_session=True)
+        write_state(self.state)
+        self._wait_ready(logs)
+
+    def move(self, name: str) -> str:
+        """Unplug device ``name`` and plug it into a new switch port; returns the new port's name.
+
+        The old veth pair is deleted (the bridge forgets the MAC with the port) and a new one
+        takes the device's MAC and address; the bridge learns the MAC on the new port from the
+        next frame the device sends.
+        """
+        dev = self.device(name)
+        old = self.ports[name]
+        self._next_port += 1
+        new = f"p{self._next_port}"
+        _netns.batch(self.switch_ns, [f"link del {old}", f"link add {new} type veth peer name eth0 netns {dev.namespace}",
+                                      f"link set {new} master br0", f"link set {new} alias \"lab {name}\"", f"link set {new} up"])
+        _netns.batch(dev.namespace, [f"link set eth0 address {dev.mac}", f"addr add {dev.ip}/{self.prefixlen} dev eth0",
+                                     "link set eth0 up", f"route add {MULTICAST} dev eth0"])
+        self.ports[name] = new
+        return new
 
     def _block_multicast(self, hosts: list[tuple[str, str, str, str]]) -> None:
         ports = {d.name: f"p{i + 1}" for i, d in enumerate(self.devices)}
@@ -283,6 +349,8 @@ class Lab:
         pending: dict[int, str] = {}
         for name, proc in self._procs.items():
             assert proc.stdout is not None
+            if proc.stdout.closed or proc.returncode is not None or name in self._ready:
+                continue
             os.set_blocking(proc.stdout.fileno(), False)
             sel.register(proc.stdout, selectors.EVENT_READ, name)
             pending[proc.stdout.fileno()] = name
@@ -300,6 +368,7 @@ class Lab:
                     chunk = os.read(key.fd, 4096)
                     buffers[name] = buffers.get(name, b"") + chunk
                     if b"READY" in buffers[name]:
+                        self._ready.add(name)
                         sel.unregister(key.fileobj)
                         pending.pop(key.fd, None)
                     elif not chunk:
@@ -320,7 +389,7 @@ class Lab:
         self._old_handlers.clear()
 
 
-def _route_problem(route: dict[str, Any], subnet: str) -> str | None:
+def _route_problem(route: dict[str, Any], subnet: str, mgmt: str | None = None) -> str | None:
     if route.get("table") == "local":  # the kernel's own addresses and broadcasts
         return None
     if route.get("gateway") or route.get("via"):
@@ -328,7 +397,7 @@ def _route_problem(route: dict[str, Any], subnet: str) -> str | None:
     dst = route.get("dst", "")
     if dst in ("default", "0.0.0.0/0", "::/0"):
         return "default route"
-    if dst == subnet or dst == MULTICAST:
+    if dst == subnet or dst == MULTICAST or (mgmt is not None and dst == mgmt):
         return None
     return f"unexpected destination {dst}"
 

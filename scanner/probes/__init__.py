@@ -12,6 +12,7 @@ from .onvif import OnvifProbe
 from .ports import PortProbe
 from .rtsp import RtspProbe
 from .sadp import SadpProbe
+from .snmp import SnmpProbe
 from .ssdp import SsdpProbe
 from .wsdiscovery import WsDiscoveryProbe, WsDiscoveryUnicastProbe
 
@@ -27,6 +28,7 @@ ALL_PROBES: list[type[Probe]] = [
     SsdpProbe,
     WsDiscoveryUnicastProbe,
     OnvifProbe,
+    SnmpProbe,
 ]
 
 

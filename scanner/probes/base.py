@@ -58,6 +58,7 @@ class ProbeContext:
     open_ports: dict[str, set[int]] = field(default_factory=dict)  # filled by the port probe
     wsd_xaddrs: dict[str, set[str]] = field(default_factory=dict)  # ONVIF XAddrs WS-Discovery saw, by host
     credentials: object | None = None  # scanner.credentials.Credentials when the user gave some
+    snmp_credentials: object | None = None  # scanner.locate.SnmpCredentials (--snmp-credentials)
     http_marker_paths: tuple[str, ...] = ()  # read-only GET paths named by fingerprints/http_marker.yaml
     log: Callable[[str], None] = lambda message: None
     limiter: RateLimiter | None = None  # shared pace for new packets/connections across the scan

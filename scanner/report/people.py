@@ -17,7 +17,7 @@ from ..models import ScanDocument
 
 COLUMNS = (
     "id", "site", "ip", "mac", "vendor", "platform_vendor", "model", "firmware", "serial",
-    "device_type", "classification", "status", "location", "notes", "last_seen", "reasons",
+    "device_type", "classification", "status", "location", "switch_port", "notes", "last_seen", "reasons",
 )
 FORMATS = ("csv", "xlsx", "json", "html")
 
@@ -26,7 +26,10 @@ def rows_from_document(doc: ScanDocument, site: str = "") -> list[dict[str, Any]
     """Devices of one scan document in the inventory's device form (no workflow status)."""
     out = []
     for i, d in enumerate(doc.to_dict()["devices"], start=1):
-        out.append(d | {"id": i, "site": site, "status": "", "location": "", "notes": "", "last_seen": doc.scan.finished})
+        loc = d.get("location")
+        port = f"{loc['switch']} ({loc['switch_address']}) {loc['port']}" + (f" \"{loc['port_alias']}\"" if loc.get("port_alias") else "") \
+            + (f" [{loc['uplink']}]" if loc.get("uplink") else "") if isinstance(loc, dict) else ""
+        out.append(d | {"switch_port": port, "id": i, "site": site, "status": "", "location": "", "notes": "", "last_seen": doc.scan.finished})
     return out
 
 

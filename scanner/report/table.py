@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..models import Classification, ScanDocument
+from ..models import Classification, Location, ScanDocument
 
 STYLE = {
     Classification.RESTRICTED: "bold red",
@@ -17,6 +17,20 @@ STYLE = {
 ORDER = {c: i for i, c in enumerate(STYLE)}
 
 
+def location_text(loc: Location | None) -> str:
+    """One line for a device's switch port: ``sw1 p3 "2F-EAST-CAM-07" vlan 10`` or why not."""
+    if loc is None:
+        return "-"
+    text = f"{loc.switch} {loc.port}"
+    if loc.port_alias:
+        text += f' "{loc.port_alias}"'
+    if loc.vlan is not None:
+        text += f" vlan {loc.vlan}"
+    if loc.certainty != "port" and loc.uplink:
+        text += f" ({loc.uplink})"
+    return text
+
+
 def render(doc: ScanDocument, console: Console | None = None, *, show_problems: bool = True) -> None:
     console = console or Console()
     wide = console.width >= 160
@@ -25,6 +39,9 @@ def render(doc: ScanDocument, console: Console | None = None, *, show_problems: 
     if wide:
         columns.append(("MAC", {"no_wrap": True}))
     columns += [("Brand", {}), ("Made by", {}), ("Model", {}), ("Type", {}), ("Verdict", {"no_wrap": True}), ("Conf.", {"justify": "right"})]
+    located = any(d.location for d in doc.devices)
+    if located:
+        columns.append(("Where", {}))
     if wide:
         columns.append(("Why", {"ratio": 1}))
     for name, kw in columns:
@@ -34,6 +51,8 @@ def render(doc: ScanDocument, console: Console | None = None, *, show_problems: 
         row = [d.ip] + ([d.mac or "-"] if wide else [])
         row += [d.vendor or "-", d.platform_vendor or "-", d.model or "-", d.device_type.value,
                 Text(d.classification.value, style=STYLE[d.classification]), f"{d.confidence:.2f}"]
+        if located:
+            row.append(Text(location_text(d.location) if wide else (f"{d.location.switch} {d.location.port}" if d.location else "-")))
         if wide:
             row.append(d.reasons[0] if d.reasons else "")
         table.add_row(*row)

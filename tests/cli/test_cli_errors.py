@@ -30,7 +30,7 @@ def test_bad_scan_arguments_exit_2_with_one_line(args, message):
 def test_version_names_the_schema():
     proc = cli("version")
     assert proc.returncode == 0
-    assert "schema 1" in proc.stdout
+    assert "schema 2" in proc.stdout
 
 
 @pytest.mark.parametrize("command", [["scan"], ["demo"], ["lab"], ["version"]])
