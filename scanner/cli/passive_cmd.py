@@ -13,7 +13,7 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, T
 
 from ..errors import CctvScanError
 from .app import app
-from .scan_cmd import (DbOption, PolicyOption, QuietOption, SiteOption, WaitOption, WebhookOption, err, fail, finish,
+from .scan_cmd import (DbOption, PolicyOption, QuietOption, WideOption, SiteOption, WaitOption, WebhookOption, err, fail, finish,
                        record_document)
 
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
@@ -62,6 +62,7 @@ def pcap(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1, mode passive) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     quiet: QuietOption = False,
+    wide: WideOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,
@@ -87,7 +88,7 @@ def pcap(
             run = read_files(files, progress=lambda done: progress.update(task, completed=done))
     _report_problems(run)
     doc = _document(run, policy)
-    finish(doc, json_out, quiet)
+    finish(doc, json_out, quiet, wide)
     code = record_document(doc, db, site, webhook, wait) if db is not None or site is not None else 0
     if run.errors:
         raise typer.Exit(1)
@@ -113,6 +114,7 @@ def listen(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v1, mode passive) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     quiet: QuietOption = False,
+    wide: WideOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,
@@ -134,7 +136,7 @@ def listen(
             run = do_listen(interface, seconds, tick=lambda t, n: progress.update(task, completed=t, packets=n))
     _report_problems(run)
     doc = _document(run, policy)
-    finish(doc, json_out, quiet)
+    finish(doc, json_out, quiet, wide)
     code = record_document(doc, db, site, webhook, wait) if db is not None or site is not None else 0
     if run.errors:
         raise typer.Exit(1)

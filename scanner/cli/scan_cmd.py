@@ -29,6 +29,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 PolicyOption = Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")]
+WideOption = Annotated[bool, typer.Option("--wide", help="Every column of the table, even when lines get longer than the terminal.")]
 DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")]
 SiteOption = Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")]
 WebhookOption = Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")]
@@ -68,7 +69,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
         "  sudo cctv-scan scan --interface eth1 --interface eth2\n\n"
         "  sudo cctv-scan scan --scope-file sites.txt --credentials onvif.yaml\n\n"
         "  sudo cctv-scan scan 192.168.1.0/24 --policy us-ndaa --timeout 3\n\n"
-        "  sudo cctv-scan scan 10.20.0.0/24 --site hq --db /var/lib/cctv-scan/inventory.sqlite\n\n"
+        "  sudo cctv-scan scan 10.20.0.0/24 --site hq\n\n"
         "A scope file lists one CIDR or address per line; '#' starts a comment; a line "
         "'!10.20.0.1' or 'exclude 10.20.0.0/28' is never touched. A credentials file (YAML, "
         "chmod 600) holds 'default: {username: ..., password: ...}' and/or 'hosts: {CIDR: "
@@ -98,6 +99,7 @@ def scan(
     allow_public: Annotated[bool, typer.Option("--allow-public", help="Allow globally routable targets (only with permission).")] = False,
     max_addresses: Annotated[int, typer.Option(help="Refuse a scope larger than this many addresses.")] = 65536,
     quiet: QuietOption = False,
+    wide: WideOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,
@@ -142,27 +144,29 @@ def scan(
             allow_public=allow_public, max_addresses=max_addresses,
         )
         if db is None and site is None:
-            finish(execute(), json_out, quiet)
+            finish(execute(), json_out, quiet, wide)
             return
         from ..inventory import Inventory, InventoryError, ScanLockedError
 
         try:
             with Inventory.open(db) as inventory, inventory.run(site or "default", wait=wait) as recording:
                 doc = execute()
-                finish(doc, json_out, quiet)  # the document is out before the inventory is touched again
+                finish(doc, json_out, quiet, wide)  # the document is out before the inventory is touched again
                 result = recording.finish(doc, webhook=webhook)
         except InventoryError as exc:
             raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
     except (CctvScanError, ValueError) as exc:
         raise fail(str(exc)) from None
-    raise typer.Exit(report_recorded(result))
+    raise typer.Exit(report_recorded(result, db))
 
 
-def report_recorded(result) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
-    """One line about what the inventory made of the scan; returns the run's exit status."""
+def report_recorded(result, db: str | None) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
+    """One line about what the inventory (named) made of the scan; returns the run's exit status."""
+    from ..inventory.store import describe, resolve_url
+
     summary = result.summary()
     err.print(
-        f"inventory: scan #{summary['scan_id']} of site {summary['site']!r}: {len(summary['new'])} new, "
+        f"inventory {describe(resolve_url(db))}: scan #{summary['scan_id']} of site {summary['site']!r}: {len(summary['new'])} new, "
         f"{len(summary['gone'])} gone, {len(summary['moved'])} moved, {len(summary['changed'])} changed, "
         f"{summary['restricted']} restricted"
     )
@@ -177,14 +181,14 @@ def record_document(doc: ScanDocument, db: str | None, site: str | None, webhook
         result = record_scan(doc, db=db, site=site or "default", webhook=webhook, wait=wait)
     except InventoryError as exc:
         raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
-    return report_recorded(result)
+    return report_recorded(result, db)
 
 
-def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:
+def finish(doc: ScanDocument, json_out: Path | None, quiet: bool, wide: bool = False) -> None:
     if json_out:
         dump(doc, json_out)
     if not quiet:
-        render(doc)
+        render(doc, wide=wide)
         if json_out:
             err.print(f"scan document written to {json_out}")
 
@@ -203,6 +207,7 @@ def demo(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document here too.")] = None,
     profiles: Annotated[Optional[str], typer.Option(help="Comma-separated lab profiles (default: all). See `cctv-scan lab profiles`.")] = None,
     policy: Annotated[str, typer.Option(help="Classification policy.")] = "uk-sensitive-sites",
+    wide: WideOption = False,
 ) -> None:
     """Build the lab of emulated cameras, scan it from inside the lab, show the result, tear it down.
 
@@ -216,17 +221,24 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="cctv-demo-") as tmp:
         out = Path(tmp) / "scan.json"
         err.print("building the lab ...")
-        with Lab(chosen) as lab:
+        try:  # a lab that cannot be built (missing binary, unknown profile) is one line, not a traceback
+            lab = Lab(chosen)
+            lab.__enter__()
+        except CctvScanError as exc:
+            raise fail(str(exc), 1) from None
+        try:
             err.print(f"lab {lab.lab_id}: {len(lab.devices)} devices on {lab.subnet}; scanning from namespace {lab.scanner_ns}")
             proc = lab.run(
                 [sys.executable, "-m", "scanner", "scan", str(lab.subnet), "--json", str(out), "--quiet",
                  "--timeout", "1.5", "--policy", policy],
                 env=child_env(),
             )
+        finally:
+            lab.__exit__(None, None, None)
         if proc.returncode != 0 or not out.exists():
             raise fail(f"the scan inside the lab failed (exit {proc.returncode})", 1)
         doc = load(out)
-        render(doc)
+        render(doc, wide=wide)
         if json_out:
             dump(doc, json_out)
             err.print(f"scan document written to {json_out}")
