@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn, TransferSpeedColumn)
 
@@ -29,9 +30,9 @@ def parse_duration(text: str) -> float:
 
 def _report_problems(run) -> None:
     for message in run.errors:
-        err.print(f"[bold red]error:[/] {message}")
+        err.print(f"[bold red]error:[/] {escape(message)}")
     for message in run.warnings:
-        err.print(f"[yellow]warning:[/] {message}")
+        err.print(f"[yellow]warning:[/] {escape(message)}")
 
 
 def _document(run, policy: str):
@@ -86,9 +87,13 @@ def pcap(
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("read", total=total or None)
             run = read_files(files, progress=lambda done: progress.update(task, completed=done))
+    if run.errors and not run.files:  # nothing could be read: bad input, said once per file, no table
+        for message in run.errors:
+            err.print(f"[bold red]error:[/] {escape(message)}")
+        raise typer.Exit(2)
     _report_problems(run)
     doc = _document(run, policy)
-    finish(doc, json_out, quiet, wide)
+    finish(doc, json_out, quiet, wide, warnings_said=True)
     code = record_document(doc, db, site, webhook, wait) if db is not None or site is not None else 0
     if run.errors:
         raise typer.Exit(1)

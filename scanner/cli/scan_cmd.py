@@ -184,11 +184,13 @@ def record_document(doc: ScanDocument, db: str | None, site: str | None, webhook
     return report_recorded(result, db)
 
 
-def finish(doc: ScanDocument, json_out: Path | None, quiet: bool, wide: bool = False) -> None:
+def finish(doc: ScanDocument, json_out: Path | None, quiet: bool, wide: bool = False, *,
+           warnings_said: bool = False) -> None:
+    """Write the document, then show the table (``warnings_said``: they are on stderr already)."""
     if json_out:
         dump(doc, json_out)
     if not quiet:
-        render(doc, wide=wide)
+        render(doc, wide=wide, show_warnings=not warnings_said)
         if json_out:
             err.print(f"scan document written to {json_out}")
 

@@ -21,6 +21,7 @@ from typing import Any
 from datetime import datetime, timezone
 
 from .. import __version__
+from ..errors import ScopeError
 from ..models import AttemptStatus, Host, ProbeAttempt, ProbeOutput, ScanDocument, ScanInfo
 from ..probes import ALL_PROBES
 from ..ratelimit import RateLimiter
@@ -102,6 +103,20 @@ def _marker_paths() -> tuple[str, ...]:
     return tuple(http_marker_paths())
 
 
+def _unfaced_scope(scope: Scope, interfaces: tuple[str, ...]) -> str | None:
+    """One line when no local interface faces any scope network (ARP and multicast cannot reach it)."""
+    from ..interfaces import addresses_for_scope
+
+    try:
+        if addresses_for_scope(scope, interfaces):
+            return None
+    except ScopeError:
+        return None  # interfaces unreadable: the probes say so themselves
+    where = f" among {', '.join(interfaces)}" if interfaces else ""
+    return (f"no local interface{where} faces {', '.join(scope.describe())}: ARP and multicast discovery cannot reach it, "
+            "so hosts were looked for with TCP probes only, through the routing table")
+
+
 def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collected:
     """Run the probes over the scope and return what they saw."""
     obs = observer or ScanObserver()
@@ -126,6 +141,10 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         needing = [p.name for p in probes if p.needs_root]
         if needing:
             result.warnings.append(f"no raw-socket rights (root): {', '.join(needing)} ran in a reduced form (see attempts)")
+
+    unfaced = _unfaced_scope(scope, interfaces)
+    if unfaced:
+        result.warnings.append(unfaced)
 
     discovery = [p for p in probes if isinstance(p, DiscoveryProbe)]
     host_probes = sorted((p for p in probes if isinstance(p, HostProbe)), key=lambda p: p.stage)

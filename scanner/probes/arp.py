@@ -59,7 +59,7 @@ class ArpProbe(DiscoveryProbe):
         conf.verb = 0
         by_iface: dict[str, list[str]] = {}
         for ip in ctx.scope.addresses():
-            iface, _addr, gateway = conf.route.route(ip)
+            iface, _addr, gateway = conf.route.route(ip, verbose=0)  # no route: said once by the engine
             if ctx.interfaces and iface not in ctx.interfaces:
                 continue
             if gateway not in ("0.0.0.0", None) or iface in ("lo", None):

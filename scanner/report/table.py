@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console, RenderableType
 from rich.table import Table
+from rich.markup import escape
 from rich.text import Text
 
 from ..models import Classification, ScanDocument
@@ -62,7 +63,7 @@ def fit_table(title: str, columns: list[Column], rows: list[list[RenderableType]
         while droppable and _min_width(table) > console.width:
             chosen.remove(droppable.pop(0))
             table = build(chosen)
-    left_out = [columns[i].name for i in range(len(columns)) if i not in chosen]
+    left_out = [columns[i].name for i in range(len(columns)) if i not in chosen and not columns[i].only_wide]
     return table, left_out
 
 
@@ -94,7 +95,8 @@ SCAN_COLUMNS = [Column("IP", whole=True), Column("MAC", whole=True), Column("Bra
                 Column("Conf.", keep=5, justify="right"), Column("Why", keep=6, only_wide=True)]
 
 
-def render(doc: ScanDocument, console: Console | None = None, *, show_problems: bool = True, wide: bool = False) -> None:
+def render(doc: ScanDocument, console: Console | None = None, *, show_problems: bool = True, wide: bool = False,
+           show_warnings: bool = True) -> None:
     console = console or Console()
     devices = sorted(doc.devices, key=lambda d: (ORDER[d.classification], tuple(int(x) for x in d.ip.split("."))))
     rows: list[list[RenderableType]] = [
@@ -112,9 +114,13 @@ def render(doc: ScanDocument, console: Console | None = None, *, show_problems: 
             if d.classification in (Classification.RESTRICTED, Classification.REVIEW) and d.reasons:
                 console.print(f"[{STYLE[d.classification]}]{d.ip}[/] {d.reasons[0]}")
     if not doc.scan.complete:
-        console.print("[bold yellow]The scan is incomplete: some hosts were not fully probed (deadline or interruption).[/]")
-    for w in doc.scan.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        if doc.scan.mode == "passive":
+            console.print("[bold yellow]The result is incomplete: some traffic could not be read in full (see the lines above).[/]")
+        else:
+            console.print("[bold yellow]The scan is incomplete: some hosts were not fully probed (deadline or interruption).[/]")
+    if show_warnings:
+        for w in doc.scan.warnings:
+            console.print(f"[yellow]warning:[/] {escape(w)}", soft_wrap=True)
     if show_problems:
         for d in devices:
             for p in d.problems:

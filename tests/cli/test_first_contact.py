@@ -153,3 +153,34 @@ def test_devices_table_keeps_ip_and_mac_whole(recorded: str, width: int) -> None
     assert "…" not in out.stdout
     wide = cli("devices", "--db", recorded, "--wide", env={"COLUMNS": str(width), "TERM": "dumb"})
     assert "firmware" in wide.stdout and "location" in wide.stdout
+
+
+# ------------------------------------------------------------------ one line, not a cascade
+def test_a_scope_no_local_interface_faces_is_one_line_not_scapys_warnings(netpair) -> None:
+    # Namespace a has 198.18.254.1/24 and no other route: nothing faces 10.99.0.0/30, nothing leaves.
+    proc = subprocess.run(["ip", "netns", "exec", netpair.a, sys.executable, "-m", "scanner", "scan", "10.99.0.0/30",
+                           "--timeout", "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert "No route found" not in out and "WARNING:" not in out, out
+    said = [line for line in out.splitlines() if "no local interface faces 10.99.0.0/30" in line]
+    assert len(said) == 1, out
+
+
+def test_pcap_on_a_text_file_is_one_error_line_exit_2_and_no_table(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("these are my notes, not a capture\n")
+    proc = cli("pcap", str(text))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "not a pcap or pcapng capture" in lines[0], proc.stderr
+
+
+def test_pcap_with_one_bad_file_says_each_problem_once_and_no_deadline_story(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("these are my notes, not a capture\n")
+    proc = cli("pcap", str(text), str(ROOT / "pcaps" / "axis-p3245-lve.pcap"))
+    assert proc.returncode == 1
+    assert (proc.stdout + proc.stderr).count("not a pcap or pcapng capture") == 1
+    assert "deadline" not in proc.stdout
+    assert "ac:cc:8e:49:45:78" in proc.stdout
