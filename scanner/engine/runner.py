@@ -189,6 +189,7 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
                     result.output.attempts.extend(list(kept.attempts))
                 result.output.attempts.append(ProbeAttempt("engine", host.ip, AttemptStatus.SKIPPED, "scan deadline reached"))
         result.hosts = _merge_hosts(live + [h for h in result.output.hosts if h.ip in scope and h.source != "sweep"])
+        result.hosts = _macs_from_neighbours(result.hosts, result)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     result.finished = _now()
@@ -225,6 +226,27 @@ def _in_scope(hosts: list[Host], scope: Scope, result: Collected) -> list[Host]:
     if outside:
         result.warnings.append(f"seen, out of scope (not probed): {', '.join(outside[:20])}" + (" ..." if len(outside) > 20 else ""))
     return [h for h in hosts if h.ip in scope]
+
+
+def _macs_from_neighbours(hosts: list[Host], result: Collected) -> list[Host]:
+    """Hosts found without a MAC (no root for the ARP sweep, or found by TCP alone) take the one
+    the kernel learnt while the probes talked to them: its neighbour table (/proc/net/arp, of the
+    namespace the scan runs in) is read after the probes, needing no privilege."""
+    from ..probes.arp import ARP_CACHE, MAX_ARP_CACHE_BYTES, parse_arp_cache
+
+    if all(h.mac for h in hosts):
+        return hosts
+    try:
+        with ARP_CACHE.open() as f:
+            table = dict(parse_arp_cache(f.read(MAX_ARP_CACHE_BYTES)))
+    except OSError as exc:
+        result.output.attempts.append(ProbeAttempt("arp", "neighbour table", AttemptStatus.ERROR, f"cannot read {ARP_CACHE}: {exc}"))
+        return hosts
+    learnt = [Host(ip=h.ip, mac=table[h.ip], source="neighbour") for h in hosts if not h.mac and h.ip in table]
+    if learnt:
+        result.output.attempts.append(ProbeAttempt("arp", "neighbour table", AttemptStatus.OK,
+                                                   f"{len(learnt)} MAC(s) read from the kernel's neighbour table after the probes"))
+    return _merge_hosts(learnt + hosts)
 
 
 def _merge_hosts(hosts: Sequence[Host]) -> list[Host]:
