@@ -1,8 +1,9 @@
 """Run the probes: discovery first, then every live host's probes, under one deadline.
 
 - Discovery probes (ARP sweep, multicast discovery) run side by side; their hosts are the
-  live set. If they found nothing (another subnet, no root), every in-scope address is tried
-  with the port probe, up to ``sweep_limit`` addresses.
+  live set. If they found nothing (another subnet), or the ARP sweep could not run (no raw
+  sockets), every other in-scope address is tried with the port probe, up to ``sweep_limit``
+  addresses. Hosts still without a MAC then take the one in the kernel's neighbour table.
 - Each host's probes run one after another (one conversation at a time with a fragile
   device), hosts in parallel up to ``concurrency``.
 - A global deadline bounds the scan: what has not finished by then is recorded as skipped,
@@ -47,7 +48,7 @@ class ScanConfig:
     policy: str = "uk-sensitive-sites"
     credentials: object | None = None
     rate: float = 2000.0  # new packets/connections a second across the whole scan
-    sweep_limit: int = 4096  # addresses port-probed when discovery finds nobody
+    sweep_limit: int = 4096  # addresses port-probed when discovery finds nobody, or without the ARP sweep
     scope: Scope | None = None  # a prepared scope instead of targets
 
 
@@ -160,14 +161,19 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
             result.complete = False
             result.output.attempts.append(ProbeAttempt(probe.name, "scope", AttemptStatus.SKIPPED, "scan deadline reached"))
         hosts = _in_scope(_merge_hosts(result.output.hosts), scope, result)
-        if not hosts and host_probes:
-            addresses = list(scope.addresses())
+        # Without the ARP sweep (no raw sockets) discovery sees only the devices that answer
+        # multicast: the other addresses are tried with TCP too, as when discovery found nothing.
+        no_sweep = not ctx.is_root and any(p.name == "arp" for p in discovery)
+        if (not hosts or no_sweep) and host_probes:
+            known = {h.ip for h in hosts}
+            addresses = [a for a in scope.addresses() if a not in known]
             if len(addresses) > config.sweep_limit:
+                found = "found no host" if not hosts else f"found {len(hosts)} host(s) without the ARP sweep"
                 result.warnings.append(
-                    f"discovery found no host and the scope has {len(addresses)} addresses (sweep limit {config.sweep_limit}); nothing probed"
+                    f"discovery {found} and the scope has {len(addresses)} more addresses (sweep limit {config.sweep_limit}); those were not probed"
                 )
                 addresses = []
-            hosts = [Host(ip=a, source="sweep") for a in addresses]
+            hosts = hosts + [Host(ip=a, source="sweep") for a in addresses]
         obs.phase("hosts", len(hosts))
         partial = {h.ip: ProbeOutput() for h in hosts}  # each host's finished probes, kept at a deadline
         futures = {pool.submit(_probe_host, ctx, host_probes, h, partial[h.ip]): h for h in hosts}

@@ -17,14 +17,13 @@ from tests.lab.conftest import needs_lab
 
 pytestmark = [pytest.mark.lab, needs_lab]
 
-PROFILES = ["hikvision-ds-2cd2143g2-i", "axis-p3245-lve", "uniview-ipc322lb-sf28-a"]
-
-
-def test_without_raw_sockets_devices_get_their_mac_and_oui_from_the_neighbour_table(tmp_path) -> None:
+def test_without_raw_sockets_every_lab_device_is_found_with_its_mac_and_oui(tmp_path) -> None:
+    """The whole lab: devices that answer no multicast discovery are found by TCP (the ARP sweep
+    that would have found them cannot run), and all get their MAC from the neighbour table."""
     setpriv = shutil.which("setpriv")
     assert setpriv, "setpriv (util-linux) drops CAP_NET_RAW for this test"
     out = tmp_path / "scan.json"
-    with Lab(PROFILES) as lab:
+    with Lab() as lab:
         proc = lab.run([setpriv, "--inh-caps=-net_raw", "--bounding-set=-net_raw", "--",
                         sys.executable, "-m", "scanner", "scan", lab.subnet, "--json", str(out), "--quiet",
                         "--timeout", "1.5"], capture_output=True, text=True, timeout=300)
@@ -34,7 +33,8 @@ def test_without_raw_sockets_devices_get_their_mac_and_oui_from_the_neighbour_ta
     assert any("no raw-socket rights" in w for w in doc["scan"]["warnings"]), doc["scan"]["warnings"]
     assert doc["scan"]["attempts"]["arp"].get("permission") == 1  # the sweep really did not run
     found = {d["ip"]: d for d in doc["devices"]}
-    assert set(macs) <= set(found)
+    assert set(macs) == set(found)
     for ip, mac in macs.items():
         assert found[ip]["mac"] == mac, (ip, found[ip])
-        assert found[ip]["oui_vendor"], (ip, found[ip])
+        if not int(mac[:2], 16) & 0x02:  # a locally administered MAC (the Xiongmai profile's) has no OUI
+            assert found[ip]["oui_vendor"], (ip, found[ip])
