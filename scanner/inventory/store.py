@@ -67,7 +67,7 @@ def missing_sqlite(db: str | os.PathLike[str] | None) -> Path | None:
 def resolve_url(db: str | os.PathLike[str] | None) -> URL:
     """A path or URL as given to ``--db`` (None: the default file) -> a SQLAlchemy URL."""
     if db is None or str(db) == "":
-        db = default_db()
+        db = os.environ.get("CCTV_SCAN_DB") or default_db()  # the same for every command, scan included
     raw = str(db)
     if "://" not in raw:
         return URL.create("sqlite", database=str(Path(raw).expanduser().resolve()))

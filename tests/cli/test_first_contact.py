@@ -184,3 +184,16 @@ def test_pcap_with_one_bad_file_says_each_problem_once_and_no_deadline_story(tmp
     assert (proc.stdout + proc.stderr).count("not a pcap or pcapng capture") == 1
     assert "deadline" not in proc.stdout
     assert "ac:cc:8e:49:45:78" in proc.stdout
+
+
+def test_cctv_scan_db_names_the_inventory_for_record_and_reads(tmp_path: Path) -> None:
+    db = tmp_path / "env.sqlite"
+    doc = tmp_path / "scan.json"
+    doc.write_text(json.dumps(scan(device("10.20.0.14", "44:19:b6:12:34:56", verdict=R, vendor="MakerA")).to_dict()))
+    env = {"CCTV_SCAN_DB": str(db)}
+    rec = cli("record", str(doc), "--site", "hq", env=env)
+    assert rec.returncode in (4, 12), rec.stderr
+    assert db.exists()
+    listed = cli("devices", "--json", env=env)
+    assert listed.returncode == 0 and f"inventory: {db}" in listed.stderr
+    assert [d["ip"] for d in json.loads(listed.stdout)] == ["10.20.0.14"]
