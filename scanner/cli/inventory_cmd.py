@@ -25,7 +25,7 @@ VerdictChoice = StrEnum("VerdictChoice", {c.value: c.value for c in Classificati
 StatusChoice = StrEnum("StatusChoice", {s: s for s in STATUSES})
 FormatChoice = StrEnum("FormatChoice", {f: f for f in FORMATS})
 
-DbOpt = Annotated[Optional[str], typer.Option("--db", envvar="CCTV_SCAN_DB", help="Inventory: a file path (SQLite) or postgresql://user@host/db. Default: /var/lib/cctv-scan/inventory.sqlite as root (and for other users once it exists), else a file under your data directory.")]
+DbOpt = Annotated[Optional[str], typer.Option("--db", envvar="CCTV_SCAN_DB", help="Inventory: a file path (SQLite) or postgresql://user@host/db. Default: the system inventory as root, and for every user once it exists; else one in your data directory (`cctv-scan inventory path` prints it).")]
 SiteOpt = Annotated[Optional[str], typer.Option("--site", help="Site name (one inventory can hold several sites).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
 

@@ -30,7 +30,7 @@ err = Console(stderr=True, soft_wrap=True)
 PolicyOption = Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")]
 WideOption = Annotated[bool, typer.Option("--wide", help="Every column of the table, even when lines get longer than the terminal.")]
-DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL). With only --site: CCTV_SCAN_DB, else /var/lib/cctv-scan/inventory.sqlite as root, else a file under your data directory.")]
+DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL). With only --site: the default inventory (`cctv-scan inventory path` prints it).")]
 SiteOption = Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")]
 WebhookOption = Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")]
 WaitOption = Annotated[float, typer.Option(help="With --db/--site: seconds to wait for a running scan of the site before refusing.")]
