@@ -143,10 +143,6 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         if needing:
             result.warnings.append(f"no raw-socket rights (root): {', '.join(needing)} ran in a reduced form (see attempts)")
 
-    unfaced = _unfaced_scope(scope, interfaces)
-    if unfaced:
-        result.warnings.append(unfaced)
-
     discovery = [p for p in probes if isinstance(p, DiscoveryProbe)]
     host_probes = sorted((p for p in probes if isinstance(p, HostProbe)), key=lambda p: p.stage)
     pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="cctv-probe")
@@ -198,6 +194,9 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         result.hosts = _macs_from_neighbours(result.hosts, result)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+    unfaced = _unfaced_scope(scope, interfaces)  # after the probes: it must not eat into the deadline
+    if unfaced:
+        result.warnings.append(unfaced)
     result.finished = _now()
     return result
 
