@@ -9,14 +9,23 @@ lock. A recorded run exits 0, or with 4 (restricted present) + 8 (new devices) a
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
+from ..inventory.workflow import STATUSES
+from ..models import Classification
+from ..report.people import FORMATS
 from .app import app
 
-DbOpt = Annotated[Optional[str], typer.Option("--db", envvar="CCTV_SCAN_DB", help="Inventory: a file path (SQLite) or postgresql://user@host/db. Default: a file under your data directory.")]
+# Option values as choices: a wrong one is an error listing the valid ones (exit 2), never an empty answer.
+VerdictChoice = StrEnum("VerdictChoice", {c.value: c.value for c in Classification})
+StatusChoice = StrEnum("StatusChoice", {s: s for s in STATUSES})
+FormatChoice = StrEnum("FormatChoice", {f: f for f in FORMATS})
+
+DbOpt = Annotated[Optional[str], typer.Option("--db", envvar="CCTV_SCAN_DB", help="Inventory: a file path (SQLite) or postgresql://user@host/db. Default: the system inventory as root, and for every user once it exists; else one in your data directory (`cctv-scan inventory path` prints it).")]
 SiteOpt = Annotated[Optional[str], typer.Option("--site", help="Site name (one inventory can hold several sites).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
 
@@ -26,20 +35,59 @@ app.add_typer(schedule_app, name="schedule")
 app.add_typer(inventory_app, name="inventory")
 
 
-def _fail(exc: Exception) -> typer.Exit:
+def _fail(exc: Exception, code: int = 1) -> typer.Exit:
     from ..inventory import ScanLockedError
 
     typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(3 if isinstance(exc, ScanLockedError) else 1)
+    return typer.Exit(3 if isinstance(exc, ScanLockedError) else code)
 
 
-def _open(db: str | None) -> Any:
+def said_inventory(db: str | None) -> None:
+    """One line on stderr naming the inventory a command reads or writes (never its password)."""
+    from ..inventory import InventoryError
+    from ..inventory.store import describe, resolve_url
+
+    try:
+        typer.echo(f"inventory: {describe(resolve_url(db))}", err=True)
+    except InventoryError as exc:
+        raise _fail(exc, 2) from None
+
+
+def _open(db: str | None, *, must_exist: bool = True) -> Any:
+    """Open the inventory, saying which; read-only uses (``must_exist``) refuse a missing file."""
     from ..inventory import Inventory, InventoryError
+    from ..inventory.store import missing_sqlite
 
+    said_inventory(db)
+    if must_exist:
+        path = missing_sqlite(db)
+        if path is not None:
+            typer.echo(f"error: no inventory at {path}: record a scan first (cctv-scan scan ... --site NAME) "
+                       "or name another with --db", err=True)
+            raise typer.Exit(2)
     try:
         return Inventory.open(db)
     except InventoryError as exc:
         raise _fail(exc) from None
+
+
+def _value(choice: StrEnum | None) -> str | None:
+    return None if choice is None else choice.value
+
+
+def _why_empty(inv: Any, site: str | None, **filters: str | None) -> None:
+    """One line on stderr saying why a listing came back empty."""
+    everything = inv.devices()
+    sites = sorted({r["site"] for r in everything})
+    if not everything:
+        why = "the inventory holds no devices yet (record a scan with --site NAME)"
+    elif site and site not in sites:
+        why = f"the inventory has no site {site!r} (sites: {', '.join(sites)})"
+    else:
+        named = ", ".join(f"{k} {v!r}" for k, v in filters.items() if v)
+        where = f" of site {site!r}" if site else ""
+        why = f"none of the {len(inv.devices(site=site))} devices{where} match {named}"
+    typer.echo(f"no devices: {why}", err=True)
 
 
 def _print_json(data: Any) -> None:
@@ -56,6 +104,25 @@ def _table(rows: list[dict[str, Any]], cols: list[str], title: str) -> None:
     for r in rows:
         table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in cols])
     Console().print(table)
+
+
+DEVICE_COLUMNS = [("id", None, True), ("ip", None, True), ("mac", None, True), ("platform_vendor", None, False),
+                  ("classification", None, True), ("status", 1, True), ("vendor", 2, False), ("site", 3, False),
+                  ("model", 4, False), ("location", 5, False), ("firmware", 6, False)]
+
+
+def devices_table(rows: list[dict[str, Any]], *, wide: bool = False, console: Any = None) -> None:
+    """The device list fitted to the terminal: id, IP, MAC, maker and verdict always whole."""
+    from rich.console import Console
+
+    from ..report.table import Column, fit_table, print_table
+
+    console = console or Console()
+    names = {"platform_vendor": "made by", "classification": "verdict", "vendor": "brand"}
+    cols = [Column(names.get(key, key), keep=keep, whole=whole) for key, keep, whole in DEVICE_COLUMNS]
+    cells = [["-" if r.get(key) in (None, "") else str(r.get(key)) for key, _k, _w in DEVICE_COLUMNS] for r in rows]
+    table, left_out = fit_table(f"{len(rows)} devices", cols, cells, console, wide=wide)
+    print_table(table, left_out, console, wide=wide)
 
 
 def _print_result(result: Any, as_json: bool) -> None:
@@ -100,6 +167,7 @@ def record(
     except (OSError, ValueError, KeyError, TypeError) as exc:
         typer.echo(f"error: {scan_file} is not a readable scan document: {exc}", err=True)
         raise typer.Exit(1) from None
+    said_inventory(db)
     try:
         result = record_scan(doc, db=db, site=site or "default", webhook=webhook, wait=wait)
     except InventoryError as exc:
@@ -112,10 +180,11 @@ def record(
 def devices(
     db: DbOpt = None,
     site: SiteOpt = None,
-    verdict: Annotated[Optional[str], typer.Option(help="restricted, review, clear or unidentified.")] = None,
+    verdict: Annotated[Optional[VerdictChoice], typer.Option(case_sensitive=False, help="Only this verdict.")] = None,
     vendor: Annotated[Optional[str], typer.Option(help="Brand or real maker contains this text.")] = None,
-    status: Annotated[Optional[str], typer.Option(help="seen, flagged, scheduled, removed, verified, reappeared.")] = None,
+    status: Annotated[Optional[StatusChoice], typer.Option(case_sensitive=False, help="Only this removal status.")] = None,
     as_json: JsonOpt = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every column, even when lines get longer than the terminal.")] = False,
 ) -> None:
     """List the devices in the inventory, with their removal status.
 
@@ -126,11 +195,13 @@ def devices(
       cctv-scan devices --site hq --json
     """
     with _open(db) as inv:
-        rows = inv.devices(site=site, verdict=verdict, vendor=vendor, status=status)
+        rows = inv.devices(site=site, verdict=_value(verdict), vendor=vendor, status=_value(status))
+        if not rows:
+            _why_empty(inv, site, verdict=_value(verdict), vendor=vendor, status=_value(status))
     if as_json:
         _print_json(rows)
     else:
-        _table(rows, ["id", "site", "ip", "mac", "vendor", "platform_vendor", "model", "firmware", "classification", "status", "location"], f"{len(rows)} devices")
+        devices_table(rows, wide=wide)
 
 
 @app.command()
@@ -169,7 +240,7 @@ def mark(
 
     with _open(db) as inv:
         try:
-            event = inv.mark(device, status, by=by, note=note, site=site)
+            event = inv.mark(device, status.lower(), by=by, note=note, site=site)
         except InventoryError as exc:
             raise _fail(exc) from None
     d = event["device"]
@@ -239,7 +310,11 @@ def diff(
     if as_json:
         _print_json({k: result[k] for k in ("new", "gone", "moved", "changed")})  # the issue's shape, nothing more
         return
-    typer.echo(f"site {result['site']!r}: scan #{result['old_scan']} -> #{result['new_scan']}")
+    if result["old_scan"] is None:
+        typer.echo(f"site {result['site']!r}: scan #{result['new_scan']} is its first complete scan, "
+                   f"nothing to compare it with yet; every device it saw is new")
+    else:
+        typer.echo(f"site {result['site']!r}: scan #{result['old_scan']} -> #{result['new_scan']}")
     for key in ("new", "gone", "moved", "changed"):
         for e in result[key]:
             extra = f" {e['old_ip']} -> {e['new_ip']}" if key == "moved" else ""
@@ -252,13 +327,13 @@ def diff(
 
 @app.command()
 def report(
-    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, json or html.")],
+    fmt: Annotated[FormatChoice, typer.Option("--format", case_sensitive=False, help="The report's format.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
     db: DbOpt = None,
     site: SiteOpt = None,
-    verdict: Annotated[Optional[str], typer.Option(help="Only this verdict.")] = None,
+    verdict: Annotated[Optional[VerdictChoice], typer.Option(case_sensitive=False, help="Only this verdict.")] = None,
     vendor: Annotated[Optional[str], typer.Option(help="Only brands/makers containing this text.")] = None,
-    status: Annotated[Optional[str], typer.Option(help="Only this removal status.")] = None,
+    status: Annotated[Optional[StatusChoice], typer.Option(case_sensitive=False, help="Only this removal status.")] = None,
     from_json: Annotated[Optional[Path], typer.Option("--from-json", help="Report on one scan document instead of the inventory.")] = None,
 ) -> None:
     """Write a report for people: CSV or XLSX for removal teams, JSON, or a self-contained HTML
@@ -273,11 +348,8 @@ def report(
       cctv-scan report --format html --output scan.html --from-json scan.json
     """
     from ..models import ScanDocument
-    from ..report.people import FORMATS, rows_from_document, write_report
+    from ..report.people import rows_from_document, write_report
 
-    if fmt not in FORMATS:
-        typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
-        raise typer.Exit(2)
     if from_json is not None:
         try:
             rows = rows_from_document(ScanDocument.from_dict(json.loads(from_json.read_text())), site or "")
@@ -287,9 +359,11 @@ def report(
         title = f"cctv-scan report: {from_json.name}"
     else:
         with _open(db) as inv:
-            rows = inv.devices(site=site, verdict=verdict, vendor=vendor, status=status, evidence=True)
+            rows = inv.devices(site=site, verdict=_value(verdict), vendor=vendor, status=_value(status), evidence=True)
+            if not rows:
+                _why_empty(inv, site, verdict=_value(verdict), vendor=vendor, status=_value(status))
         title = f"cctv-scan inventory report{': site ' + site if site else ''}"
-    write_report(rows, fmt, output, title=title)
+    write_report(rows, fmt.value, output, title=title)
     typer.echo(f"wrote {len(rows)} devices to {output}")
 
 
@@ -386,9 +460,13 @@ def schedule_uninstall(
 @inventory_app.command("path")
 def inventory_path(db: DbOpt = None) -> None:
     """Print which inventory would be used (never with a password)."""
+    from ..inventory import InventoryError
     from ..inventory.store import describe, resolve_url
 
-    typer.echo(describe(resolve_url(db)))
+    try:
+        typer.echo(describe(resolve_url(db)))
+    except InventoryError as exc:
+        raise _fail(exc, 2) from None
 
 
 @inventory_app.command("flush")

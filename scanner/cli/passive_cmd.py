@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn, TransferSpeedColumn)
 
 from ..errors import CctvScanError
 from .app import app
-from .scan_cmd import (DbOption, PolicyOption, QuietOption, SiteOption, WaitOption, WebhookOption, err, fail, finish,
+from .scan_cmd import (DbOption, PolicyOption, QuietOption, WideOption, SiteOption, WaitOption, WebhookOption, err, fail, finish,
                        record_document)
 
 ScopeOption = Annotated[Optional[list[str]], typer.Option(
@@ -48,9 +49,9 @@ def _collector(scope: list[str] | None):
 
 def _report_problems(run) -> None:
     for message in run.errors:
-        err.print(f"[bold red]error:[/] {message}")
+        err.print(f"[bold red]error:[/] {escape(message)}")
     for message in run.warnings:
-        err.print(f"[yellow]warning:[/] {message}")
+        err.print(f"[yellow]warning:[/] {escape(message)}")
 
 
 def _document(run, policy: str):
@@ -81,6 +82,7 @@ def pcap(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2, mode passive) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     quiet: QuietOption = False,
+    wide: WideOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,
@@ -107,9 +109,13 @@ def pcap(
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("read", total=total or None)
             run = read_files(files, progress=lambda done: progress.update(task, completed=done), collector=collector)
+    if run.errors and not run.files:  # nothing could be read: bad input, said once per file, no table
+        for message in run.errors:
+            err.print(f"[bold red]error:[/] {escape(message)}")
+        raise typer.Exit(2)
     _report_problems(run)
     doc = _document(run, policy)
-    finish(doc, json_out, quiet)
+    finish(doc, json_out, quiet, wide, warnings_said=True)
     code = record_document(doc, db, site, webhook, wait) if db is not None or site is not None else 0
     if run.errors:
         raise typer.Exit(1)
@@ -135,6 +141,7 @@ def listen(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2, mode passive) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     quiet: QuietOption = False,
+    wide: WideOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,
@@ -159,7 +166,7 @@ def listen(
             run = do_listen(interface, seconds, tick=lambda t, n: progress.update(task, completed=t, packets=n), collector=collector)
     _report_problems(run)
     doc = _document(run, policy)
-    finish(doc, json_out, quiet)
+    finish(doc, json_out, quiet, wide)
     code = record_document(doc, db, site, webhook, wait) if db is not None or site is not None else 0
     if run.errors:
         raise typer.Exit(1)

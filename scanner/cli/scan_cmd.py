@@ -30,7 +30,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 PolicyOption = Annotated[str, typer.Option(help="Classification policy: uk-sensitive-sites, us-ndaa, or a policy file.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no table (use with --json).")]
-DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL).")]
+WideOption = Annotated[bool, typer.Option("--wide", help="Every column of the table, even when lines get longer than the terminal.")]
+DbOption = Annotated[Optional[str], typer.Option(help="Record the scan in this inventory (SQLite path or postgresql:// URL). With only --site: the default inventory (`cctv-scan inventory path` prints it).")]
 SiteOption = Annotated[Optional[str], typer.Option(help="Record the scan in the inventory under this site name.")]
 WebhookOption = Annotated[Optional[str], typer.Option(help="With --db/--site: POST a JSON summary of the run here.")]
 SwitchOption = Annotated[list[str], typer.Option("--switch", help="Read this switch's forwarding, port and LLDP tables over SNMP to find each device's port (repeatable; needs --snmp-credentials).")]
@@ -71,7 +72,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
         "  sudo cctv-scan scan --interface eth1 --interface eth2\n\n"
         "  sudo cctv-scan scan --scope-file sites.txt --credentials onvif.yaml\n\n"
         "  sudo cctv-scan scan 192.168.1.0/24 --policy us-ndaa --timeout 3\n\n"
-        "  sudo cctv-scan scan 10.20.0.0/24 --site hq --db /var/lib/cctv-scan/inventory.sqlite\n\n"
+        "  sudo cctv-scan scan 10.20.0.0/24 --site hq\n\n"
         "A scope file lists one CIDR or address per line; '#' starts a comment; a line "
         "'!10.20.0.1' or 'exclude 10.20.0.0/28' is never touched. A credentials file (YAML, "
         "chmod 600) holds 'default: {username: ..., password: ...}' and/or 'hosts: {CIDR: "
@@ -104,6 +105,7 @@ def scan(
     switch: SwitchOption = [],
     snmp_credentials: SnmpCredOption = None,
     quiet: QuietOption = False,
+    wide: WideOption = False,
     db: DbOption = None,
     site: SiteOption = None,
     webhook: WebhookOption = None,
@@ -156,7 +158,7 @@ def scan(
         )
         if db is None and site is None:
             doc = execute()
-            finish(doc, json_out, quiet)
+            finish(doc, json_out, quiet, wide)
             _leave_if_cut_short(doc, 0)
             return
         from ..inventory import Inventory, InventoryError, ScanLockedError
@@ -164,13 +166,13 @@ def scan(
         try:
             with Inventory.open(db) as inventory, inventory.run(site or "default", wait=wait) as recording:
                 doc = execute()
-                finish(doc, json_out, quiet)  # the document is out before the inventory is touched again
+                finish(doc, json_out, quiet, wide)  # the document is out before the inventory is touched again
                 result = recording.finish(doc, webhook=webhook)
         except InventoryError as exc:
             raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
     except (CctvScanError, ValueError) as exc:
         raise fail(str(exc)) from None
-    code = report_recorded(result)
+    code = report_recorded(result, db)
     _leave_if_cut_short(doc, code)
     raise typer.Exit(code)
 
@@ -208,11 +210,13 @@ def _snmp_credentials(switches: list[str], path: Path | None) -> object | None:
     return load_snmp_credentials(path)
 
 
-def report_recorded(result) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
-    """One line about what the inventory made of the scan; returns the run's exit status."""
+def report_recorded(result, db: str | None) -> int:  # noqa: ANN001 - scanner.inventory.RecordResult, imported lazily
+    """One line about what the inventory (named) made of the scan; returns the run's exit status."""
+    from ..inventory.store import describe, resolve_url
+
     summary = result.summary()
     err.print(
-        f"inventory: scan #{summary['scan_id']} of site {summary['site']!r}: {len(summary['new'])} new, "
+        f"inventory {describe(resolve_url(db))}: scan #{summary['scan_id']} of site {summary['site']!r}: {len(summary['new'])} new, "
         f"{len(summary['gone'])} gone, {len(summary['moved'])} moved, {len(summary['changed'])} changed, "
         f"{summary['restricted']} restricted"
     )
@@ -227,14 +231,16 @@ def record_document(doc: ScanDocument, db: str | None, site: str | None, webhook
         result = record_scan(doc, db=db, site=site or "default", webhook=webhook, wait=wait)
     except InventoryError as exc:
         raise fail(str(exc), 3 if isinstance(exc, ScanLockedError) else 1) from None
-    return report_recorded(result)
+    return report_recorded(result, db)
 
 
-def finish(doc: ScanDocument, json_out: Path | None, quiet: bool) -> None:
+def finish(doc: ScanDocument, json_out: Path | None, quiet: bool, wide: bool = False, *,
+           warnings_said: bool = False) -> None:
+    """Write the document, then show the table (``warnings_said``: they are on stderr already)."""
     if json_out:
         dump(doc, json_out)
     if not quiet:
-        render(doc)
+        render(doc, wide=wide, show_warnings=not warnings_said)
         if json_out:
             err.print(f"scan document written to {json_out}")
 
@@ -253,6 +259,7 @@ def demo(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document here too.")] = None,
     profiles: Annotated[Optional[str], typer.Option(help="Comma-separated lab profiles (default: all). See `cctv-scan lab profiles`.")] = None,
     policy: Annotated[str, typer.Option(help="Classification policy.")] = "uk-sensitive-sites",
+    wide: WideOption = False,
 ) -> None:
     """Build the lab of emulated cameras, scan it from inside the lab, show the result, tear it down.
 
@@ -266,7 +273,12 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="cctv-demo-") as tmp:
         out = Path(tmp) / "scan.json"
         err.print("building the lab ...")
-        with Lab(chosen, snmp=True) as lab:
+        try:  # a lab that cannot be built (missing binary, unknown profile) is one line, not a traceback
+            lab = Lab(chosen, snmp=True)
+            lab.__enter__()
+        except CctvScanError as exc:
+            raise fail(str(exc), 1) from None
+        try:
             from ..lab.lab import SNMP_COMMUNITY
 
             err.print(f"lab {lab.lab_id}: {len(lab.devices)} devices on {lab.subnet}; scanning from namespace {lab.scanner_ns}; "
@@ -279,10 +291,12 @@ def demo(
                  "--timeout", "1.5", "--policy", policy, "--switch", lab.switch_ip, "--snmp-credentials", str(snmp_file)],
                 env=child_env(),
             )
+        finally:
+            lab.__exit__(None, None, None)
         if proc.returncode != 0 or not out.exists():
             raise fail(f"the scan inside the lab failed (exit {proc.returncode})", 1)
         doc = load(out)
-        render(doc)
+        render(doc, wide=wide)
         if json_out:
             dump(doc, json_out)
             err.print(f"scan document written to {json_out}")

@@ -1,8 +1,9 @@
 """Run the probes: discovery first, then every live host's probes, under one deadline.
 
 - Discovery probes (ARP sweep, multicast discovery) run side by side; their hosts are the
-  live set. If they found nothing (another subnet, no root), every in-scope address is tried
-  with the port probe, up to ``sweep_limit`` addresses.
+  live set. If they found nothing (another subnet), or the ARP sweep could not run (no raw
+  sockets), every other in-scope address is tried with the port probe, up to ``sweep_limit``
+  addresses. Hosts still without a MAC then take the one in the kernel's neighbour table.
 - Each host's probes run one after another (one conversation at a time with a fragile
   device), hosts in parallel up to ``concurrency``.
 - A global deadline bounds the scan: at the deadline the context's stop event is set (a
@@ -25,6 +26,7 @@ from typing import Any
 from datetime import datetime, timezone
 
 from .. import __version__
+from ..errors import ScopeError
 from ..models import AttemptStatus, Host, ProbeAttempt, ProbeOutput, ScanDocument, ScanInfo
 from ..probes import ALL_PROBES, neighbours
 from ..ratelimit import RateLimiter
@@ -54,7 +56,7 @@ class ScanConfig:
     policy: str = "uk-sensitive-sites"
     credentials: object | None = None
     rate: float = 2000.0  # new packets/connections a second across the whole scan
-    sweep_limit: int = 4096  # addresses port-probed when discovery finds nobody
+    sweep_limit: int = 4096  # addresses port-probed when discovery finds nobody, or without the ARP sweep
     arp_retries: int | None = None  # ARP retry rounds for silent addresses; None: by scope size
     scope: Scope | None = None  # a prepared scope instead of targets
     switches: Sequence[str] = ()  # switches to read for each device's port (scanner.locate); none: no SNMP sent
@@ -121,6 +123,20 @@ def _marker_paths() -> tuple[str, ...]:
     return tuple(http_marker_paths())
 
 
+def _unfaced_scope(scope: Scope, interfaces: tuple[str, ...]) -> str | None:
+    """One line when no local interface faces any scope network (ARP and multicast cannot reach it)."""
+    from ..interfaces import addresses_for_scope
+
+    try:
+        if addresses_for_scope(scope, interfaces):
+            return None
+    except ScopeError:
+        return None  # interfaces unreadable: the probes say so themselves
+    where = f" among {', '.join(interfaces)}" if interfaces else ""
+    return (f"no local interface{where} faces {', '.join(scope.describe())}: ARP and multicast discovery cannot reach it, "
+            "so hosts were looked for with TCP probes only, through the routing table")
+
+
 def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collected:
     """Run the probes over the scope and return what they saw."""
     obs = observer or ScanObserver()
@@ -181,14 +197,19 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
             pinned, problem = neighbours.install(ctx.swept_neighbours)
             if problem:
                 result.warnings.append(problem)
-        if not hosts and host_probes:
-            addresses = list(scope.addresses())
+        # Without the ARP sweep (no raw sockets) discovery sees only the devices that answer
+        # multicast: the other addresses are tried with TCP too, as when discovery found nothing.
+        no_sweep = not ctx.is_root and any(p.name == "arp" for p in discovery)
+        if (not hosts or no_sweep) and host_probes:
+            known = {h.ip for h in hosts}
+            addresses = [a for a in scope.addresses() if a not in known]
             if len(addresses) > config.sweep_limit:
+                found = "found no host" if not hosts else f"found {len(hosts)} host(s) without the ARP sweep"
                 result.warnings.append(
-                    f"discovery found no host and the scope has {len(addresses)} addresses (sweep limit {config.sweep_limit}); nothing probed"
+                    f"discovery {found} and the scope has {len(addresses)} more addresses (sweep limit {config.sweep_limit}); those were not probed"
                 )
                 addresses = []
-            hosts = [Host(ip=a, source="sweep") for a in addresses]
+            hosts = hosts + [Host(ip=a, source="sweep") for a in addresses]
         obs.phase("hosts", len(hosts))
         partial = {h.ip: ProbeOutput() for h in hosts}  # each host's finished probes, kept at a deadline
         futures = {pool.submit(_probe_host, ctx, host_probes, h, partial[h.ip]): h for h in hosts}
@@ -210,12 +231,16 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
                     result.output.attempts.extend(list(kept.attempts))
                 result.output.attempts.append(ProbeAttempt("engine", host.ip, AttemptStatus.SKIPPED, "scan deadline reached"))
         result.hosts = _merge_hosts(live + [h for h in result.output.hosts if h.ip in scope and h.source != "sweep"])
+        result.hosts = _macs_from_neighbours(result.hosts, result)
     finally:
         ctx.stop.set()  # no worker sends after collect returns (deadline, interruption or done)
         stopper.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
         neighbours.remove(pinned)
     result.figures = dict(ctx.figures)
+    unfaced = _unfaced_scope(scope, interfaces)  # after the probes: it must not eat into the deadline
+    if unfaced:
+        result.warnings.append(unfaced)
     result.finished = _now()
     return result
 
@@ -250,6 +275,27 @@ def _in_scope(hosts: list[Host], scope: Scope, result: Collected) -> list[Host]:
     if outside:
         result.warnings.append(f"seen, out of scope (not probed): {', '.join(outside[:20])}" + (" ..." if len(outside) > 20 else ""))
     return [h for h in hosts if h.ip in scope]
+
+
+def _macs_from_neighbours(hosts: list[Host], result: Collected) -> list[Host]:
+    """Hosts found without a MAC (no root for the ARP sweep, or found by TCP alone) take the one
+    the kernel learnt while the probes talked to them: its neighbour table (/proc/net/arp, of the
+    namespace the scan runs in) is read after the probes, needing no privilege."""
+    from ..probes.arp import ARP_CACHE, MAX_ARP_CACHE_BYTES, parse_arp_cache
+
+    if all(h.mac for h in hosts):
+        return hosts
+    try:
+        with ARP_CACHE.open() as f:
+            table = dict(parse_arp_cache(f.read(MAX_ARP_CACHE_BYTES)))
+    except OSError as exc:
+        result.output.attempts.append(ProbeAttempt("arp", "neighbour table", AttemptStatus.ERROR, f"cannot read {ARP_CACHE}: {exc}"))
+        return hosts
+    learnt = [Host(ip=h.ip, mac=table[h.ip], source="neighbour") for h in hosts if not h.mac and h.ip in table]
+    if learnt:
+        result.output.attempts.append(ProbeAttempt("arp", "neighbour table", AttemptStatus.OK,
+                                                   f"{len(learnt)} MAC(s) read from the kernel's neighbour table after the probes"))
+    return _merge_hosts(learnt + hosts)
 
 
 def _merge_hosts(hosts: Sequence[Host]) -> list[Host]:

@@ -39,14 +39,35 @@ def data_dir() -> Path:
     return Path(override) if override else platformdirs.user_data_path("cctv-scan")
 
 
+SYSTEM_DB = Path("/var/lib/cctv-scan/inventory.sqlite")
+
+
 def default_db() -> Path:
+    """The inventory used when no ``--db`` (or ``CCTV_SCAN_DB``) names one.
+
+    The same with and without ``sudo``: as root, the system inventory (``SYSTEM_DB``); as
+    another user, the system inventory too when it exists, else a file under the user's data
+    directory. ``CCTV_SCAN_DATA`` (a data directory) overrides both.
+    """
+    if os.environ.get("CCTV_SCAN_DATA"):
+        return data_dir() / "inventory.sqlite"
+    if os.geteuid() == 0 or SYSTEM_DB.exists():
+        return SYSTEM_DB
     return data_dir() / "inventory.sqlite"
+
+
+def missing_sqlite(db: str | os.PathLike[str] | None) -> Path | None:
+    """The SQLite file ``db`` names when it does not exist (None for one that does, or a server URL)."""
+    url = resolve_url(db)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(str(url.database)).exists():
+        return Path(str(url.database))
+    return None
 
 
 def resolve_url(db: str | os.PathLike[str] | None) -> URL:
     """A path or URL as given to ``--db`` (None: the default file) -> a SQLAlchemy URL."""
     if db is None or str(db) == "":
-        db = default_db()
+        db = os.environ.get("CCTV_SCAN_DB") or default_db()  # the same for every command, scan included
     raw = str(db)
     if "://" not in raw:
         return URL.create("sqlite", database=str(Path(raw).expanduser().resolve()))

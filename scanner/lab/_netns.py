@@ -19,11 +19,18 @@ from ..errors import LabError
 NETNS_DIR = Path("/run/netns")
 
 
+# The Debian package that provides each binary the lab (and its tests) run.
+DEBIAN_PACKAGE = {"ip": "iproute2", "tc": "iproute2", "bridge": "iproute2", "sysctl": "procps",
+                  "nft": "nftables", "tcpdump": "tcpdump", "busybox": "busybox"}
+
+
 def require_tools(*names: str) -> None:
+    """Raise one LabError naming every missing binary and the Debian package that provides it."""
     missing = [n for n in names if shutil.which(n) is None]
     if missing:
-        raise LabError(f"the lab needs {', '.join(missing)} (Debian: apt-get install -y "
-                       + " ".join("iproute2" if n in ("ip", "tc", "bridge") else n for n in missing) + ")")
+        pkgs = sorted({DEBIAN_PACKAGE.get(n, n) for n in missing})
+        raise LabError(f"the lab needs {', '.join(missing)}, not found on PATH "
+                       f"(Debian: apt-get install -y {' '.join(pkgs)})")
 
 
 def run_ip(args: list[str], *, ns: str | None = None, stdin: str | None = None, check: bool = True) -> str:

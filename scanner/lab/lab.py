@@ -192,9 +192,7 @@ class Lab:
             return
         if os.geteuid() != 0:
             raise LabError("the lab needs root (network namespaces); run as root or with sudo")
-        _netns.require_tools("ip")
-        if self.block_multicast:
-            _netns.require_tools("nft")
+        _netns.require_tools("ip", "sysctl", *(["nft"] if self.block_multicast else []))
         taken = set(_netns.namespaces()) & set(self.namespaces)
         if taken:
             raise LabError(f"lab {self.lab_id} already exists ({sorted(taken)}); choose another lab_id")

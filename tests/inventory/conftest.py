@@ -1,14 +1,21 @@
 """Fixtures for inventory tests: a fresh inventory on each back end, and scan documents.
 
 ``inventory_db`` is parametrized over SQLite (a file in the test's tmp dir) and PostgreSQL (a
-fresh database created for the test on the server named by CCTV_TEST_POSTGRES_URL, default
-postgresql://cctv:cctv@127.0.0.1:5432/cctv_test; ``.ci/postgres.sh`` starts one). The
-PostgreSQL case is skipped, saying why, only when no server answers there.
+fresh database per test on a throwaway server the session starts itself: ``initdb`` in a temp
+dir, its own free port on 127.0.0.1, stopped and removed at the end). The server binaries come
+from Debian's ``postgresql`` package, which the README's test command installs; without them the
+PostgreSQL cases fail, saying so, rather than skip.
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -17,30 +24,77 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 
-PG_DEFAULT = "postgresql://cctv:cctv@127.0.0.1:5432/cctv_test"
+def _pg_bin() -> str:
+    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]) if d.split("/")[-2].isdigit() else 0)
+    dirs = [d for d in dirs if os.path.exists(os.path.join(d, "initdb"))]
+    if not dirs:
+        pytest.fail("the PostgreSQL tests start their own server and need its binaries: apt-get install -y postgresql")
+    return dirs[-1]
 
 
-def pg_base_url() -> str:
-    return os.environ.get("CCTV_TEST_POSTGRES_URL", PG_DEFAULT)
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
-def _pg_admin():  # type: ignore[no-untyped-def]
-    url = make_url(pg_base_url()).set(drivername="postgresql+psycopg")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A private PostgreSQL server for this test session; yields its admin URL."""
+    bindir = _pg_bin()
+    # initdb refuses to run as root: as root, the server runs as `postgres` (or `nobody`).
+    user = None
+    if os.geteuid() == 0:
+        user = next(u for u in ("postgres", "nobody") if _has_user(u))
+    base = tempfile.mkdtemp(prefix="cctv-test-pg-")
+    data, sock = os.path.join(base, "data"), os.path.join(base, "sock")
+    os.makedirs(sock)
+    pwfile = os.path.join(base, "pw")
+    with open(pwfile, "w") as f:
+        f.write("cctv\n")
+    if user:
+        pw = pwd.getpwnam(user)
+        for path in (base, sock, pwfile):
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+
+    def run(*cmd: str) -> None:
+        full = (["runuser", "-u", user, "--"] if user else []) + list(cmd)
+        proc = subprocess.run(full, capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0:
+            pytest.fail(f"throwaway PostgreSQL: {' '.join(cmd[:1])} failed: {(proc.stderr or proc.stdout).strip()[-400:]}")
+
+    port = _free_port()
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means: no server to test on
-        engine.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {make_url(pg_base_url()).render_as_string(hide_password=True)} "
-                    f"({type(exc).__name__}); run .ci/postgres.sh to test that back end")
+        run(f"{bindir}/initdb", "-D", data, "-U", "cctv", f"--pwfile={pwfile}", "--auth=scram-sha-256",
+            "-E", "UTF8", "--no-sync")
+        run(f"{bindir}/pg_ctl", "-D", data, "-w", "-t", "60", "-l", os.path.join(base, "server.log"),
+            "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off", "start")
+        try:
+            yield f"postgresql://cctv:cctv@127.0.0.1:{port}/postgres"
+        finally:
+            run(f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _pg_admin(base_url: str):  # type: ignore[no-untyped-def]
+    url = make_url(base_url).set(drivername="postgresql+psycopg")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
     return engine, url
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
+def pg_url(pg_server: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    engine, url = _pg_admin()
+    engine, url = _pg_admin(pg_server)
     name = f"cctv_t_{uuid.uuid4().hex[:12]}"
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -116,7 +116,10 @@ def test_a_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path: Path, kin
     with pytest.raises(ForeignDatabaseError, match="not a cctv-scan inventory"):
         record_scan(scan(device("198.18.0.10", "02:00:00:00:00:0a")), db=str(path))
     result = cli("devices", "--db", str(path))
-    assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    # one line naming the inventory read, then one error line
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1 and len(lines) == 2 and lines[0] == f"inventory: {path.resolve()}", result.stderr
+    assert lines[1].startswith("error: ") and "Traceback" not in result.stderr
     assert _snapshot(path) == before
 
 

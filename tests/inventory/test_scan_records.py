@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -24,7 +25,7 @@ def test_scan_with_db_records_and_exits_with_restricted_and_new_flags(tmp_path):
         hik = next(d for d in lab.devices if d.profile_name.startswith("hikvision"))
     assert first.returncode == 4 + 8, first.stderr  # restricted present, and every device is new
     assert second.returncode == 4, second.stderr  # restricted still present, nothing new
-    assert "inventory: scan #" in second.stderr
+    assert f"inventory {Path(db).resolve()}: scan #" in second.stderr  # names the inventory it wrote
     listed = subprocess.run([sys.executable, "-m", "scanner", "devices", "--db", db, "--site", "hq", "--json"],
                             capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0, listed.stderr

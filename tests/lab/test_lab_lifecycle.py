@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -196,3 +197,17 @@ def test_an_override_of_a_path_the_profile_lacks_stops_the_device_with_its_reaso
     assert profile["services"]["sadp"]["fields"]["SoftwareVersion"] == "V5.6.2build 190701"
     with pytest.raises(KeyError, match="no services.sadp.fields.NoSuchField"):
         apply_override(profile, "services.sadp.fields.NoSuchField", 1)
+
+
+def test_lab_names_every_missing_binary_and_its_debian_package_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    # A PATH holding `ip` and nothing else: sysctl (procps) and nft (nftables) are missing.
+    (tmp_path / "ip").symlink_to(shutil.which("ip"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    lab = Lab(["axis-p3245-lve"], block_multicast=["axis-p3245-lve"])
+    with pytest.raises(LabError) as err:
+        lab.build()
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "sysctl" in msg and "nft" in msg and "procps" in msg and "nftables" in msg
+    assert "iproute2" not in msg
+    assert not lab._built
