@@ -27,10 +27,20 @@ from typing import Any
 from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api, rfc1902
 
-from ..locate.snmp import (
-    DOT1D_BASE_PORT_IFINDEX, DOT1D_TP_FDB_PORT, DOT1Q_TP_FDB_PORT, IF_ALIAS, IF_DESCR, IF_NAME, LLDP_REM,
-    LLDP_REM_PORT_ID, LLDP_REM_SYS_CAP_ENABLED, LLDP_REM_SYS_NAME, SYS_DESCR, SYS_NAME, SYS_OBJECT_ID,
-)
+# The MIB objects the agent serves, written out here rather than imported from the scanner's
+# reader (the lab is the other side of the wire and shares no code with it): SNMPv2-MIB system,
+# IF-MIB ifDescr/ifName/ifAlias, BRIDGE-MIB and Q-BRIDGE-MIB forwarding tables, LLDP-MIB lldpRemTable.
+SYS_DESCR = (1, 3, 6, 1, 2, 1, 1, 1, 0)
+SYS_OBJECT_ID = (1, 3, 6, 1, 2, 1, 1, 2, 0)
+SYS_NAME = (1, 3, 6, 1, 2, 1, 1, 5, 0)
+DOT1Q_TP_FDB_PORT = (1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1, 2)  # index: fdbId.mac(6)
+DOT1D_TP_FDB_PORT = (1, 3, 6, 1, 2, 1, 17, 4, 3, 1, 2)  # index: mac(6)
+DOT1D_BASE_PORT_IFINDEX = (1, 3, 6, 1, 2, 1, 17, 1, 4, 1, 2)  # index: bridge port
+IF_DESCR = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
+IF_NAME = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1)
+IF_ALIAS = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 18)
+LLDP_REM = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1)  # lldpRemEntry; index: timeMark.localPortNum.remIndex
+LLDP_REM_PORT_ID, LLDP_REM_SYS_NAME, LLDP_REM_SYS_CAP_ENABLED = 7, 9, 12
 
 MODES = ("normal", "slow", "loop", "huge", "wrongtypes", "dot1d")
 # NET-SNMP-TC::linux (net-snmp mibs/NET-SNMP-TC.txt): the sysObjectID net-snmp's agent reports on Linux.
