@@ -181,8 +181,11 @@ def seen(result: dict[str, Any], device: LabDevice, probe: str) -> dict[str, lis
     found = result["by_ip"].get(device.ip)
     assert found is not None, f"{device.profile_name} ({device.ip}) is not in the scan document"
     out: dict[str, list[str]] = defaultdict(list)
+    lines = set()  # an observation two fingerprints (or a fingerprint and the registry) read is one value
     for e in found["evidence"]:
-        if e["probe"] == probe:
+        key = (e["field"], e["value"], e.get("port"))
+        if e["probe"] == probe and key not in lines:
+            lines.add(key)
             out[e["field"]].append(e["value"])
     return out
 
