@@ -231,6 +231,18 @@ class Collector:
                         self._add(o)
             if b"urn:schemas-upnp-org:device" in resp.body[:4096]:
                 self._upnp(sip, sport, resp.body)
+            if b"GetDeviceInformationResponse" in resp.body[:8192]:
+                self._onvif(sip, sport, resp.body)
+
+    def _onvif(self, ip: str, port: int, body: bytes) -> None:
+        """An ONVIF GetDeviceInformation answer seen on the wire, read by the active probe's parser."""
+        from ..probes.onvif import parse_device_information
+
+        try:
+            for o in parse_device_information(body, ip, port):
+                self._add(o)
+        except ValueError as exc:
+            self._malformed("onvif", f"{ip}:{port}", f"GetDeviceInformation: {exc}")
 
     def _upnp(self, ip: str, port: int, body: bytes) -> None:
         parser = discovery.load(*discovery.UPNP_DESCRIPTION)

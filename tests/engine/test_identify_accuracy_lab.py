@@ -27,7 +27,10 @@ def test_no_lab_device_of_a_non_prc_maker_is_restricted(policy: str) -> None:
     assert s.non_prc_cases >= 4  # Axis, Bosch, Hanwha and the Brother printer at least
     assert s.non_prc_restricted == 0, s.wrong
     # The other side: a scanner that names nothing must fail.
-    assert s.hd_cases >= 6 and s.hd_restricted == s.hd_cases, s.wrong
+    hd_flagged = [ip for ip, (_, w) in expected.items()
+                  if w.get("classification") == "restricted" and w.get("platform_vendor") in ("Hikvision", "Dahua")]
+    verdict = {d["ip"]: d["classification"] for d in devices}
+    assert len(hd_flagged) >= 6 and all(verdict.get(ip) == "restricted" for ip in hd_flagged), s.wrong
     assert s.platform_vendor.right >= s.cases - 1, s.wrong
     if policy == "uk-sensitive-sites":  # the profiles' expected verdicts are written for the default policy
         assert s.wrongly_restricted == 0, s.wrong
@@ -36,5 +39,6 @@ def test_no_lab_device_of_a_non_prc_maker_is_restricted(policy: str) -> None:
         verbatim, matched = verbatim_share(devices, db)
         print(render_table([("lab without verbatim examples", bare)]), f"\nverbatim: {verbatim} of {matched}")
         # Without the lab's copies of fingerprint examples the lab must still be named and flagged.
-        assert bare.hd_restricted == bare.hd_cases, bare.wrong
+        bare_verdict = {d["ip"]: d["classification"] for d in without_verbatim(devices, db, load_policy(policy, db))}
+        assert all(bare_verdict.get(ip) == "restricted" for ip in hd_flagged), bare.wrong
         assert bare.non_prc_restricted == 0, bare.wrong

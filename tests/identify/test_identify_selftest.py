@@ -9,7 +9,13 @@ from __future__ import annotations
 import pytest
 
 from scanner.identify import check_database, load_database
-from scanner.identify._check import check_fingerprint, check_sources, data_rule_problems
+from scanner.identify._check import (
+    check_fingerprint,
+    check_sources,
+    data_rule_problems,
+    placeholder_reason,
+    source_address_problem,
+)
 
 from identify_fixtures import REPO_DB
 
@@ -34,21 +40,21 @@ def test_real_database_passes_every_database_wide_rule() -> None:
     assert [str(p) for p in check_database(_DB) if str(p) not in new] == []
 
 
-@pytest.mark.xfail(reason="sources being fixed in registry branch", strict=False)
 def test_real_database_passes_the_data_rules() -> None:
     """Every source carries an address, no example looks invented, no maker's alias, grammar or
-    fingerprint matches another maker's example. Fails until the data fixes of issue 15 item 4
-    (sources citing a code-index id, placeholder examples) are merged."""
+    fingerprint matches another maker's example."""
     assert [str(p) for p in data_rule_problems(_DB)] == []
 
 
-def test_the_data_rules_report_what_the_audit_found() -> None:
-    """The rules above cannot pass vacuously: they find the defects issue 15 named."""
-    found = [str(p) for p in data_rule_problems(_DB)]
-    assert any("'Synology/DSM/stuff'" in p and "looks invented" in p for p in found)
-    assert any("SERIALNUMBER=111111111111111111" in p for p in found)
-    sources = [str(p) for p in check_sources(_DB)]
-    assert all("address" in p or "code-index" in p for p in sources)
+def test_the_data_rules_find_the_defects_the_audit_named() -> None:
+    """The rules cannot pass vacuously: the defects issue 15 named (since fixed in the data) are
+    found when put back."""
+    assert placeholder_reason("Synology/DSM/stuff") and placeholder_reason("SERIALNUMBER=111111111111111111")
+    assert placeholder_reason("Ser=ABCDE12345") and placeholder_reason("abc123")
+    assert source_address_problem("GitHub code index id 46057221933")
+    assert source_address_problem("Rapid7 Recog xml/http_servers.xml")
+    assert source_address_problem("rapid7/recog xml/http_servers.xml @14fa1a7211e7fb5707c7a1b421a07d6c2cf4eec5") is None
+    assert source_address_problem("https://github.com/evercam/evercam-server/issues/10") is None
 
 
 def test_vendors_yaml_holds_every_canonical_name_the_fingerprint_authors_use() -> None:

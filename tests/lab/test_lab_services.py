@@ -48,7 +48,7 @@ def test_hikvision_isapi_answers_401_with_its_server_header_and_digest_realm(lab
     reply = _http(lab, dev.ip, "/ISAPI/System/deviceInfo")
     assert reply["status_line"] == "HTTP/1.1 401 Unauthorized"
     headers = dict(reply["headers"])
-    assert headers["Server"] == "App-webs/"
+    assert headers["Server"] == "Webs"
     assert headers["WWW-Authenticate"].startswith('Digest qop="auth", realm="IP Camera(K4271)", nonce="')
     assert "<title>Document Error: Unauthorized</title>" in reply["body"]
     assert int(headers["Content-Length"]) == len(reply["body"].encode())

