@@ -413,12 +413,17 @@ class Collector:
         """LAN hosts only, one per MAC; off-site hosts become talks-to evidence on their LAN peers."""
         current: dict[str, str] = {}  # any local address of a MAC -> the address it is reported under
         mac_of_ip: dict[str, str] = {}
+        nows = {}
         for mac, addresses in self.addresses_of_mac.items():
             local = [a for a in addresses if self.is_local(a)]
-            if not local:
-                continue
+            if local:
+                nows[mac] = (local, local[-1])  # reported under the latest address
+        taken = {now for _, now in nows.values()}
+        for mac, (local, now) in nows.items():
             for a in local:
-                current[a] = local[-1]
+                if a != now and a in taken:
+                    continue  # another device's own address: a stray frame does not merge the two
+                current[a] = now
                 mac_of_ip.setdefault(a, mac)
         for ip, mac in self.mac_of.items():  # ARP and DHCP bindings are the surest
             mac_of_ip[ip] = mac
@@ -440,8 +445,10 @@ class Collector:
             keep(o if ip == o.ip else _moved(o, ip))
         for mac, addresses in self.addresses_of_mac.items():
             local = [a for a in addresses if self.is_local(a)]
-            for old in local[:-1]:
-                keep(Observation(local[-1], "passive", "passive.previous_address", old))
+            now = local[-1] if local else ""
+            for old in local:
+                if old != now:
+                    keep(Observation(now, "passive", "passive.previous_address", old))
         remote: set[str] = set()
         talkers: set[str] = set()
         for (client, server, port), name in self.contacts.items():

@@ -142,6 +142,10 @@ class Reassembler:
             try:
                 return parse(joined, ip, self.probe)
             except MalformedReply:
+                try:  # a whole reply after a fragment that never completed: the reply wins
+                    return parse(data, ip, self.probe)
+                except MalformedReply:
+                    pass
                 if len(joined) <= self.MAX_PENDING and not data.lstrip().startswith(b"<?xml"):
                     self.pending[ip] = joined
                     return []
