@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from scanner.lab import Lab
+from scanner.lab.catalog import load_profile
 from tests.lab.conftest import needs_lab
 
 pytestmark = [pytest.mark.lab, needs_lab]
@@ -27,13 +28,16 @@ def test_without_raw_sockets_every_lab_device_is_found_with_its_mac_and_oui(tmp_
         proc = lab.run([setpriv, "--inh-caps=-net_raw", "--bounding-set=-net_raw", "--",
                         sys.executable, "-m", "scanner", "scan", lab.subnet, "--json", str(out), "--quiet",
                         "--timeout", "1.5"], capture_output=True, text=True, timeout=300)
-        macs = {d.ip: d.mac.lower() for d in lab.devices}
+        # A device that answers nothing at all (a profile with no service: only the ARP sweep,
+        # which needs raw sockets, finds it) is the loss README states; every other one is found.
+        silent = {d.ip for d in lab.devices if not load_profile(d.profile_name).get("services")}
+        macs = {d.ip: d.mac.lower() for d in lab.devices if d.ip not in silent}
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
     assert any("no raw-socket rights" in w for w in doc["scan"]["warnings"]), doc["scan"]["warnings"]
     assert doc["scan"]["attempts"]["arp"].get("permission") == 1  # the sweep really did not run
     found = {d["ip"]: d for d in doc["devices"]}
-    assert set(macs) == set(found)
+    assert silent and set(macs) == set(found) - silent
     for ip, mac in macs.items():
         assert found[ip]["mac"] == mac, (ip, found[ip])
         if not int(mac[:2], 16) & 0x02:  # a locally administered MAC (the Xiongmai profile's) has no OUI
