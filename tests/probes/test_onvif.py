@@ -79,6 +79,15 @@ def test_requests_are_built_from_local_wsdls_with_a_digest_never_the_password():
     assert b"GetDeviceInformation" in body and b"PasswordDigest" in body and SECRET.encode() not in body
 
 
+def test_building_an_authenticated_request_logs_no_password_at_debug(caplog):
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("scanner").setLevel(logging.DEBUG)
+        build_request("GetNetworkInterfaces", "http://198.18.77.2/onvif/device_service", Credential("admin", SECRET))
+    assert SECRET not in caplog.text and SECRET not in repr(caplog.records)
+
+
 # --- credentials file -------------------------------------------------------------------------
 
 
