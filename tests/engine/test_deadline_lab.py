@@ -44,7 +44,7 @@ def lab():
 
 def test_nothing_leaves_after_the_deadline_and_the_process_exits(lab, tmp_path):
     pcap, out = tmp_path / "out.pcap", tmp_path / "scan.json"
-    dump = lab.popen(["tcpdump", "-i", "eth0", "-Q", "out", "-n", "-U", "-w", str(pcap)],
+    dump = lab.popen(["tcpdump", "-i", "eth0", "-Q", "out", "-n", "-U", "--immediate-mode", "-w", str(pcap)],
                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert "listening on" in dump.stderr.readline()

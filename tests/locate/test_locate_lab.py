@@ -97,10 +97,17 @@ def test_moving_a_camera_is_moved_in_diff(tmp_path: Path) -> None:
 def _capture(lab, tmp_path: Path, name: str, run) -> int:  # noqa: ANN001
     """Count UDP port-161 packets anywhere in the switch namespace while ``run()`` runs."""
     pcap = tmp_path / f"{name}.pcap"
-    cap = subprocess.Popen(["ip", "netns", "exec", lab.switch_ns, "tcpdump", "-i", "any", "-n", "-U", "-w", str(pcap),
-                            "udp port 161"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # --immediate-mode: without it the kernel hands matching packets over in blocks, once a block
+    # fills or a second passes, so a quiet filter ("udp port 161") saw nothing before terminate()
+    cap = subprocess.Popen(["ip", "netns", "exec", lab.switch_ns, "tcpdump", "-i", "any", "-n", "-U",
+                            "--immediate-mode", "-w", str(pcap), "udp port 161"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.0)  # tcpdump is listening
+        # tcpdump says "listening on ..." on stderr once its socket is open; a fixed sleep raced it
+        said = [cap.stderr.readline()]
+        while "listening on" not in said[-1] and said[-1] and len(said) < 20:
+            said.append(cap.stderr.readline())
+        assert "listening on" in said[-1], said
         run()
         time.sleep(0.5)
     finally:
