@@ -88,6 +88,8 @@ def _resolved(obs: Observation, db: FingerprintDB, found: list[Match]) -> list[M
         result = oui.lookup(mac, db)
         if result.org is None and result.vendor is None:
             continue
+        if result.vendor is None and obs.field in resolver.REGISTRY_ONLY_MAC_FIELDS:
+            continue
         if result.vendor is not None:
             params = {"platform_vendor": result.vendor}
             fid = "mac-in-field"

@@ -46,6 +46,7 @@ FIELD_ROLES: dict[str, str] = {
     "wsd.name": TEXT,
     "wsd.hardware": MODEL,
     "wsd.scope": SCOPE,
+    "onvif.scope": SCOPE,  # the same scopes, read over ONVIF GetScopes
     "upnp.manufacturer": MAKER,
     "upnp.model_name": MODEL,
     "upnp.model_number": MODEL,
@@ -86,8 +87,18 @@ MAC_FIELDS = frozenset(
         "http.realm", "rtsp.realm", "dhcp.hostname", "mdns.hostname", "mdns.name", "onvif.serial",
         "upnp.serial", "sadp.device_sn", "dhip.serial_no", "wsd.serial", "wsd.name", "wifi.ssid",
         "upnp.friendly_name", "snmp.sys_name",
+        # the MAC a device states in an application protocol (ONVIF GetNetworkInterfaces, a
+        # WS-Discovery mac scope, SADP/DHIP discovery), and UniFi's SDP session name '<MAC>_<n>'
+        "onvif.mac", "wsd.mac", "sadp.mac", "dhip.mac", "rtsp.sdp_session",
+        # identifiers that often end in the MAC (a UUID's node field): counted only when the
+        # prefix is a registry maker's, see REGISTRY_ONLY_MAC_FIELDS
+        "wsd.endpoint", "wsd.scope", "onvif.scope", "upnp.udn", "ssdp.usn",
     }
 )
+# In these a 12-hex run is as often random (a version-4 UUID) as a MAC: about 1% of random
+# prefixes are assigned to some IEEE organisation, far fewer to a maker in vendors.yaml, so only
+# a registry maker's prefix is taken (never the IEEE-organisation fallback brand).
+REGISTRY_ONLY_MAC_FIELDS = frozenset({"wsd.endpoint", "wsd.scope", "onvif.scope", "upnp.udn", "ssdp.usn"})
 # Device classes the protocols themselves define (ONVIF device types in WS-Discovery Types and
 # type scopes, the UPnP standard DigitalSecurityCamera device): field -> (pattern, device type).
 # A recorder that announces itself as storage is an NVR before any banner says so. The
@@ -101,7 +112,12 @@ PROTOCOL_TYPES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
 MAX_RESOLVE_CHARS = 1024  # declared names are short; a device must not choose how long we look
 _WORD = r"(?<![0-9A-Za-z]){}(?![0-9A-Za-z])"
 _DN_PART = re.compile(r"(?:^|[,/])\s*(O|CN|OU)\s*=\s*([^,/]+)", re.IGNORECASE)
-_ONVIF_SCOPE = re.compile(r"onvif://www\.onvif\.org/(name|hardware|mfr|manufacturer|model)/(.+)", re.IGNORECASE)
+# 'onvif://www.onvif.org/name/<maker> <model>', and the same keys one level down, where some
+# makers put their own scopes ('onvif://www.onvif.org/acc/mfr/FLIR%20Systems'); never under
+# 'location/' (a place, whatever words it holds).
+_ONVIF_SCOPE = re.compile(
+    r"onvif://www\.onvif\.org/(?:(?!location/)[^/]+/)?(name|hardware|mfr|manufacturer|model)/(.+)", re.IGNORECASE
+)
 _MAC_RUN = re.compile(r"(?<![0-9A-Fa-f])([0-9A-Fa-f]{12}|(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2})(?![0-9A-Fa-f])")
 
 
@@ -241,9 +257,16 @@ def _domain_labels(host: str) -> list[str]:
     return [x for x in host.split(".") if x and x not in ("www", "com", "cn", "net", "org", "co", "de", "uk", "us")]
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _resolve_text(vdb: VendorDB, value: str, role: str) -> list[Resolved]:
     out: list[Resolved] = []
     compiled = _compiled(vdb)
+    if role in (TEXT, "lead") and _CAMEL.search(value):
+        # 'PelcoCameraSide', 'AxisNetworkCamera': names run together in camel case are read as
+        # words too (the original value is read as well, so 'HiLook' still matches whole)
+        out += [r for r in _resolve_text(vdb, _CAMEL.sub(" ", value), role) if r.fingerprint_id.startswith("alias:")]
     for m in compiled.any_alias.finditer(value):
         alias = compiled.by_text.get(m.group(0).casefold())
         if alias is None:

@@ -41,6 +41,7 @@ DERIVED = {
     "profile": "wsd.profile",
     "type": "wsd.type",
     "manufacturer": "wsd.manufacturer",
+    "mfr": "wsd.manufacturer",
     "firmware": "wsd.firmware",
     "serial": "wsd.serial",
 }
@@ -80,6 +81,10 @@ def _scope_observations(ip: str, scopes: list[str], probe: str) -> list[Observat
             continue
         key, _, rest = scope[len(_ONVIF_SCOPE):].partition("/")
         field = DERIVED.get(key.lower())
+        if field is None and key.lower() != "location":
+            # one level down, where some makers keep their own keys: 'acc/mfr/FLIR%20Systems'
+            key, _, rest = rest.partition("/")
+            field = DERIVED.get(key.lower()) if key.lower() not in ("location", "type", "profile") else None
         value = clip(unquote(rest).strip())
         if field and value:
             out.append(Observation(ip, probe, field, value, PORT))

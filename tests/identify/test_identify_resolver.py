@@ -17,6 +17,8 @@ from scanner.models import Classification, DeviceType, Observation
 
 BESDER = "KostasEreksonas/Besder-6024PB-XMA501-ip-camera-security-investigation README.md @ bf343b23d48d18648af2f1bad78e780c99c4085a"
 AXIS_ROOT = "FantasticFiasco/axis-discovery-ssdp-js test/root-descriptions/RootDescription.mock.ts @ 8c583f66a43de1cbc47d32d4bafee38fd831fb99"
+FLIR_SCOPES = "vicmaeg/onvif-discovery OnvifDiscovery.Tests/Resources/ScopesTestData.json @ bf0d1532a685d06198a120668ffd7e0506c104b3"
+RVS_MOCKS = "RiftValleySoftware/RVS_ONVIF RVS_ONVIF/GenericTests/Mocks/{} @ 953b2d5b857fe0353a78f47f444b09983d5cf669"
 
 # (field, value a device sent, the maker it names, source)
 REAL = [
@@ -37,6 +39,10 @@ REAL = [
     ("tls.issuer", "OU=NVR,O=ZheJiang Dahua Technology CO.\\,LTD.,L=Hangzhou,ST=Zhejiang,C=CN,CN=NVR", "Dahua", "https://github.com/rroller/dahua/issues/647"),
     ("dhcp.vendor_class", "AXIS,Network Camera,P3343,5.20.3", "Axis", "Rapid7 Recog xml/dhcp_vendor_class.xml (Axis Network Camera)"),
     ("http.title", "Sony Network Camera", "Sony", "Rapid7 Recog xml/html_title.xml (Sony Network Camera)"),
+    # a maker's key one level down in the ONVIF scope namespace
+    ("wsd.scope", "onvif://www.onvif.org/acc/mfr/FLIR%20Systems", "FLIR", FLIR_SCOPES + " (FLIR Ariel CM-3102-11-I)"),
+    # the same scopes read over ONVIF GetScopes; the maker's name run into a camel-case word
+    ("onvif.scope", "onvif://www.onvif.org/name/PelcoCameraSide", "Pelco", RVS_MOCKS.format("PelcoIMP3211ESCameraMock.swift")),
 ]
 
 
@@ -227,3 +233,40 @@ def test_a_source_needs_an_address_anyone_can_open() -> None:
         assert placeholder_reason(invented), invented
     for real in ("XM530_50X50-WG_8M", "DS-2CD2432F-IW", "2.800.030000000.3.R", "ACCC8E270AD8"):
         assert placeholder_reason(real) is None, real
+
+
+# (field, value a device sent, the maker its MAC's prefix names, source)
+STATED_MACS = [
+    ("onvif.mac", "AC:CC:8E:BE:CC:EA", "Axis", RVS_MOCKS.format("AxisM5525ECameraMock.swift") + " (GetNetworkInterfaces)"),
+    ("wsd.scope", "onvif://www.onvif.org/acc/mac/00-1b-d8-60-1f-8d", "FLIR", FLIR_SCOPES),
+    ("wsd.endpoint", "uuid:B926EB6A-CB4B-54DB-3130-0023CDE05FA7", "TP-Link",
+     "https://github.com/evercam/evercam-discovery-java/issues/32 (ProbeMatch of a TP-Link TL-SC3130G)"),
+    ("rtsp.sdp_session", "68D79AE46148_0", "Ubiquiti",
+     "scottlamb/retina src/client/testdata/ubiquiti_sdp.txt @ 6972ac4261ce7bf5b585da9051606c7b5c0ab82c"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "maker", "source"), STATED_MACS, ids=[f for f, *_ in STATED_MACS])
+def test_a_mac_a_device_states_in_a_protocol_names_its_maker_weakly(registry_only, field, value, maker, source) -> None:  # type: ignore[no-untyped-def]
+    assert source
+    result = match_observation(_obs(field, value), registry_only)
+    by_mac = [m for m in result.matches if m.fingerprint_id.startswith("mac-in-field")]
+    assert [m.params.get("platform_vendor") for m in by_mac] == [maker], [(m.fingerprint_id, m.params) for m in result.matches]
+    assert by_mac[0].strength == "weak"
+
+
+def test_a_uuid_ending_in_an_unlisted_organisations_prefix_names_nobody(registry_only) -> None:  # type: ignore[no-untyped-def]
+    # The node of a version-4 UUID is random; a prefix some IEEE organisation holds (here one no
+    # vendors.yaml entry names) must not become a brand, as it would in a realm or a serial.
+    org = lookup("00:04:7d:00:00:01", registry_only)
+    assert org.org is not None and org.vendor is None
+    endpoint = "urn:uuid:5f1c8e2a-9b3d-4c7e-8f10-00047d123456"
+    assert [m for m in match_observation(_obs("wsd.endpoint", endpoint), registry_only).matches] == []
+    # the same prefix inside a realm is the weak IEEE-organisation brand
+    realm = match_observation(_obs("rtsp.realm", "00047d123456"), registry_only).matches
+    assert [m.fingerprint_id for m in realm] == ["mac-in-field:ieee-org"]
+
+
+def test_a_location_scope_names_no_maker_whatever_words_it_holds(registry_only) -> None:  # type: ignore[no-untyped-def]
+    scope = "onvif://www.onvif.org/location/name/Hikvision"  # a place someone typed, not a maker's key
+    assert match_observation(_obs("wsd.scope", scope), registry_only).matches == ()

@@ -92,6 +92,25 @@ def test_scope_values_are_url_decoded():
     assert ("wsd.name", "Front Door") in fields(parse(data, "198.18.77.2"))
 
 
+# Scopes of a FLIR Ariel CM-3102-11-I (vicmaeg/onvif-discovery
+# OnvifDiscovery.Tests/Resources/ScopesTestData.json @ bf0d1532a685d06198a120668ffd7e0506c104b3):
+# FLIR keeps its mfr and mac keys one level down, under acc/.
+FLIR_SCOPES = (b"onvif://www.onvif.org/name/ArielFHDIPCamera onvif://www.onvif.org/hardware/CM-3102-11-I "
+               b"onvif://www.onvif.org/location/ onvif://www.onvif.org/acc/mac/00-1b-d8-60-1f-8d "
+               b"onvif://www.onvif.org/acc/firmware/version/01.05.32.5 onvif://www.onvif.org/acc/mfr/FLIR%20Systems")
+
+
+def test_keys_one_level_down_are_derived_but_never_under_location():
+    start = DAHUA_HELLO.index(b"<d:Scopes>") + len(b"<d:Scopes>")
+    data = DAHUA_HELLO[:start] + FLIR_SCOPES + DAHUA_HELLO[DAHUA_HELLO.index(b"</d:Scopes>"):]
+    f = fields(parse(data, "198.18.77.2"))
+    assert ("wsd.manufacturer", "FLIR Systems") in f
+    assert ("wsd.mac", "00-1b-d8-60-1f-8d") in f
+    assert ("wsd.hardware", "CM-3102-11-I") in f
+    located = DAHUA_HELLO.replace(b"location/country/china", b"location/name/Hangzhou")
+    assert not any(field == "wsd.name" and value == "Hangzhou" for field, value in fields(parse(located, "198.18.77.2")))
+
+
 @pytest.mark.parametrize("data", [BILLION_LAUGHS, EXTERNAL_ENTITY])
 def test_entities_are_refused_not_expanded(data):
     with pytest.raises(MalformedReply, match="refused"):
