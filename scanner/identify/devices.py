@@ -17,7 +17,7 @@ from ..models import Device, Host, Observation, ProbeAttempt, ScanDocument
 from .classify import classify
 from .fingerprints import FingerprintDB, load_database
 from .identity import DERIVED_PROBE, build_identity
-from .matcher import MAC_FIELD, match_observation
+from .matcher import MAC_FIELD, MatchResult, match_memo
 from .oui import normalise_mac
 from .policy import DEFAULT_POLICY, Policy, load_policy
 
@@ -63,9 +63,10 @@ def build_devices(
 
     problems = _problems_by_ip(attempts)
     devices = []
+    memo: dict[tuple[str, str], MatchResult] = {}
     for ip in sorted(per_ip, key=_ip_key):
         obs = per_ip[ip]
-        identity = build_identity([match_observation(o, db) for o in obs], db)
+        identity = build_identity([match_memo(o, db, memo) for o in obs], db)
         verdict = classify(identity, pol, db.vendors)
         devices.append(
             Device(

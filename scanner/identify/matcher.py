@@ -9,7 +9,7 @@ it must not choose how long we spend matching. ``arp.mac`` goes to the OUI looku
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..models import Observation
 from . import oui, resolver
@@ -104,6 +104,19 @@ def _resolved(obs: Observation, db: FingerprintDB, found: list[Match]) -> list[M
 
 def match_all(observations: Iterable[Observation], db: FingerprintDB) -> list[MatchResult]:
     return [match_observation(o, db) for o in observations]
+
+
+def match_memo(obs: Observation, db: FingerprintDB, memo: dict[tuple[str, str], MatchResult]) -> MatchResult:
+    """``match_observation``, reusing the result of an earlier observation with the same field
+    and value (a site of a thousand cameras of a few models sends the same banners a thousand
+    times); what a match concludes depends on nothing else."""
+    key = (obs.field, obs.value)
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = match_observation(obs, db)
+    if hit.observation is obs:
+        return hit
+    return replace(hit, observation=obs, matches=tuple(replace(m, observation=obs) for m in hit.matches))
 
 
 def _match_mac(obs: Observation, db: FingerprintDB) -> MatchResult:

@@ -57,6 +57,7 @@ class ProbeContext:
     is_root: bool = field(default_factory=lambda: raw_sockets_allowed())  # may send raw frames (ARP)
     open_ports: dict[str, set[int]] = field(default_factory=dict)  # filled by the port probe
     wsd_xaddrs: dict[str, set[str]] = field(default_factory=dict)  # ONVIF XAddrs WS-Discovery saw, by host
+    wsd_answered: set[str] = field(default_factory=set)  # hosts that answered the multicast WS-Discovery Probe
     credentials: object | None = None  # scanner.credentials.Credentials when the user gave some
     snmp_credentials: object | None = None  # scanner.locate.SnmpCredentials (--snmp-credentials)
     http_marker_paths: tuple[str, ...] = ()  # read-only GET paths named by fingerprints/http_marker.yaml

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 
 from ..models import ScanDocument
 
@@ -18,13 +18,15 @@ MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+def _validator() -> jsonschema_rs.Draft202012Validator:
+    # jsonschema-rs rather than jsonschema: the same draft, but the pure-Python validator spent
+    # 3.9 s on the document of a 1,000-device scan (0.02 s here), every time one is written or read
+    return jsonschema_rs.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
 
 def validate(data: dict[str, Any]) -> list[str]:
     """Schema problems of a scan document in JSON form, one readable line each (empty: valid)."""
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in _validator().iter_errors(data)]
+    return [f"{'/'.join(map(str, e.instance_path)) or '(root)'}: {e.message}" for e in _validator().iter_errors(data)]
 
 
 def dump(doc: ScanDocument, path: str | Path) -> None:

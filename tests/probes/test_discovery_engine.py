@@ -22,7 +22,10 @@ def test_onvif_follows_the_xaddr_ws_discovery_announced(udp_pair):
         out = udp_pair.run_probe(RUN % "198.18.77.0/24", timeout=60)
     got = {(o["probe"], o["field"], o["value"]) for o in out["observations"]}
     assert ("wsd", "wsd.hardware", "IPC-HFW2228M-I1-V2") in got
-    assert ("wsd-unicast", "wsd.hardware", "IPC-HFW2228M-I1-V2") in got
+    # it answered the multicast Probe, so the unicast one is not sent again: a skip with the reason
+    assert not any(o["probe"] == "wsd-unicast" for o in out["observations"])
+    assert [(a["status"], a["detail"]) for a in out["attempts"] if a["probe"] == "wsd-unicast"] == [
+        ("skipped", "answered the multicast Probe")]
     assert ("onvif", "onvif.manufacturer", "Bosch") in got
     # The device service answered GetSystemDateAndTime with the wrong document: recorded, not fatal.
     assert any(a["probe"] == "onvif" and a["status"] == "malformed" for a in out["attempts"])
