@@ -5,7 +5,7 @@
   sockets), every other in-scope address is tried with the port probe, up to ``sweep_limit``
   addresses. Hosts still without a MAC then take the one in the kernel's neighbour table.
 - Each host's probes run one after another (one conversation at a time with a fragile
-  device), hosts in parallel up to ``concurrency``.
+  device), hosts in parallel up to ``concurrency`` (by default ``auto_concurrency``).
 - A global deadline bounds the scan: at the deadline the context's stop event is set (a
   timer, whatever the engine is doing), every probe stops before its next packet
   (``DeadlineReached`` from ``ctx.wait_turn``/``pace``/``check``), what has not finished is
@@ -48,7 +48,7 @@ class ScanConfig:
     allow_public: bool = False
     max_addresses: int = DEFAULT_MAX_ADDRESSES
     timeout: float = 2.0
-    concurrency: int = 64
+    concurrency: int | None = None  # hosts probed at once; None: auto_concurrency(live hosts)
     deadline: float = 600.0
     deadline_at: float | None = None  # the deadline as a time.monotonic() value (overrides ``deadline``)
     probes: Sequence[str] | None = None  # names to run; None means all
@@ -173,7 +173,8 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
 
     discovery = [p for p in probes if isinstance(p, DiscoveryProbe)]
     host_probes = sorted((p for p in probes if isinstance(p, HostProbe)), key=lambda p: p.stage)
-    pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency), thread_name_prefix="cctv-probe")
+    pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency or 64), thread_name_prefix="cctv-probe")
+    host_pool: ThreadPoolExecutor | None = None
     pinned: list = []
     try:
         obs.phase("discovery", len(discovery))
@@ -212,7 +213,9 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
             hosts = hosts + [Host(ip=a, source="sweep") for a in addresses]
         obs.phase("hosts", len(hosts))
         partial = {h.ip: ProbeOutput() for h in hosts}  # each host's finished probes, kept at a deadline
-        futures = {pool.submit(_probe_host, ctx, host_probes, h, partial[h.ip]): h for h in hosts}
+        host_pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency or auto_concurrency(len(hosts))),
+                                       thread_name_prefix="cctv-host")
+        futures = {host_pool.submit(_probe_host, ctx, host_probes, h, partial[h.ip]): h for h in hosts}
         live: list[Host] = []
         for host, out in _drain(futures, deadline, obs):
             if host.source != "sweep" or any(o.field == "port.open" for o in out.observations):
@@ -236,6 +239,8 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         ctx.stop.set()  # no worker sends after collect returns (deadline, interruption or done)
         stopper.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
+        if host_pool is not None:
+            host_pool.shutdown(wait=False, cancel_futures=True)
         neighbours.remove(pinned)
     result.figures = dict(ctx.figures)
     unfaced = _unfaced_scope(scope, interfaces)  # after the probes: it must not eat into the deadline
@@ -243,6 +248,14 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         result.warnings.append(unfaced)
     result.finished = _now()
     return result
+
+
+def auto_concurrency(hosts: int) -> int:
+    """Hosts probed at once when the user did not say: 64, or a quarter of the live hosts up to
+    256. Each worker mostly waits (a silent port, a device that never answers a unicast Probe),
+    so on a site of a thousand devices 64 workers spent most of the scan waiting in turn; the
+    packet rate stays bounded by ``rate`` whatever the number of workers."""
+    return max(64, min(256, hosts // 4))
 
 
 def _probe_host(ctx: ProbeContext, probes: list[HostProbe], host: Host, out: ProbeOutput) -> ProbeOutput:
