@@ -1,6 +1,7 @@
 """RTSP probe: ``OPTIONS`` and ``DESCRIBE`` without credentials, for the Server header, the
 auth realm, the ``Public`` method list, and the session-level lines of a session description
-(SDP ``s=``, ``i=``, ``a=tool:``) where a device describes its stream without asking for a login.
+(SDP ``s=``, ``i=``, ``a=tool:`` and the other session attributes) where a device describes its
+stream without asking for a login.
 
 Written by hand: no maintained Python RTSP client exposes the raw reply headers, and two
 requests need no more than a socket. The reply headers are parsed by the standard library's
@@ -9,7 +10,9 @@ deadline for the whole exchange. A DESCRIBE's session description is read up to 
 Content-Length within the same cap; no SETUP or PLAY is ever sent, so no stream is opened.
 
 Observation fields: ``rtsp.server``, ``rtsp.realm``, ``rtsp.public`` (the method list as sent),
-``rtsp.sdp_session`` (``s=``), ``rtsp.sdp_info`` (session ``i=``), ``rtsp.sdp_tool`` (``a=tool:``).
+``rtsp.sdp_session`` (``s=``), ``rtsp.sdp_info`` (session ``i=``), ``rtsp.sdp_tool`` (``a=tool:``),
+``rtsp.sdp_attribute`` (every other session-level ``a=`` line, without the ``a=``: a server's
+private attributes, such as ``packetization-supported:DH``, name its RTSP stack).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .ports import ports_for
 
 MAX_REPLY = 16 * 1024
 MAX_SDP_LINES = 64  # session-level lines read before the first media section
+MAX_SDP_ATTRIBUTES = 16  # session-level a= lines kept as rtsp.sdp_attribute
 SDP_FIELDS = {"s=": "rtsp.sdp_session", "i=": "rtsp.sdp_info", "a=tool:": "rtsp.sdp_tool"}
 USER_AGENT = "cctv-scan/0.1"
 
@@ -71,8 +75,10 @@ def reply_body(data: bytes) -> bytes:
 
 
 def sdp_lines(body: bytes) -> list[tuple[str, str]]:
-    """(field, value) for the session-level ``s=``, ``i=`` and ``a=tool:`` lines of an SDP."""
+    """(field, value) for the session-level ``s=``, ``i=``, ``a=tool:`` and other ``a=`` lines of
+    an SDP (at most MAX_SDP_ATTRIBUTES of the last)."""
     out = []
+    attributes = 0
     for raw in body.decode("utf-8", "replace").splitlines()[:MAX_SDP_LINES]:
         line = raw.strip()
         if line.startswith("m="):
@@ -80,6 +86,11 @@ def sdp_lines(body: bytes) -> list[tuple[str, str]]:
         for prefix, field in SDP_FIELDS.items():
             if line.startswith(prefix) and line[len(prefix):].strip():
                 out.append((field, line[len(prefix):].strip()[:512]))
+                break
+        else:
+            if line.startswith("a=") and line[2:].strip() and attributes < MAX_SDP_ATTRIBUTES:
+                attributes += 1
+                out.append(("rtsp.sdp_attribute", line[2:].strip()[:512]))
     return out
 
 

@@ -83,8 +83,40 @@ def test_reads_the_session_lines_of_an_open_describe(netpair):
         proc.kill()
     fields = [(o.field, o.value) for o in out.observations if o.field.startswith("rtsp.sdp")]
     assert fields == [("rtsp.sdp_session", "IP Camera Video"), ("rtsp.sdp_info", "videoMain"),
-                      ("rtsp.sdp_tool", "LIVE555 Streaming Media v2014.02.10")]
+                      ("rtsp.sdp_tool", "LIVE555 Streaming Media v2014.02.10"),
+                      ("rtsp.sdp_attribute", "type:broadcast"), ("rtsp.sdp_attribute", "control:*")]
     assert [a.detail for a in out.attempts] == ["RTSP 200", "RTSP 200"]
+
+
+# A Dahua camera's DESCRIBE body (scottlamb/retina src/client/testdata/dahua_describe_h265_pcma.txt
+# at 6972ac4261ce7bf5b585da9051606c7b5c0ab82c, recorded in tests/corpus/records/dahua-platform.yaml);
+# media sections cut after the first line.
+DAHUA_SDP = """v=0
+o=- 2253040596 2253040596 IN IP4 0.0.0.0
+s=Media Server
+c=IN IP4 0.0.0.0
+t=0 0
+a=control:*
+a=packetization-supported:DH
+a=rtppayload-supported:DH
+a=range:npt=now-
+m=video 0 RTP/AVP 98
+a=control:trackID=0
+"""
+
+
+def test_session_attributes_of_an_sdp_are_read_media_attributes_are_not():
+    headers = {"content-type": "application/sdp"}
+    got = [(o.field, o.value) for o in observations_from("198.18.0.5", 554, headers, DAHUA_SDP.encode())]
+    assert got == [("rtsp.sdp_session", "Media Server"), ("rtsp.sdp_attribute", "control:*"),
+                   ("rtsp.sdp_attribute", "packetization-supported:DH"),
+                   ("rtsp.sdp_attribute", "rtppayload-supported:DH"), ("rtsp.sdp_attribute", "range:npt=now-")]
+
+
+def test_a_flood_of_session_attributes_is_capped():
+    body = "v=0\ns=x\n" + "a=x-junk:1\n" * 500
+    got = observations_from("198.18.0.5", 554, {"content-type": "application/sdp"}, body.encode())
+    assert sum(o.field == "rtsp.sdp_attribute" for o in got) == 16
 
 
 def test_media_sections_and_other_lines_of_an_sdp_are_not_read():
