@@ -183,6 +183,20 @@ class VendorDB:
         best: tuple[int, str] | None = None
         for vendor in self.vendors.values():
             for needle in vendor.ieee_names:
-                if needle.casefold() in folded and (best is None or len(needle) > best[0]):
+                at = folded.find(needle.casefold())
+                # at a word's start, and not running on into a longer word ('Sony' is not in
+                # "IK'SONYA"); a registrant's own typo may glue the next word on ('DAHUA
+                # TECHNOLOGYCO.,LTD'), so only a letter continuing a name of four or fewer fails
+                while at != -1 and not _word_at(folded, at, len(needle)):
+                    at = folded.find(needle.casefold(), at + 1)
+                if at != -1 and (best is None or len(needle) > best[0]):
                     best = (len(needle), vendor.name)
         return best[1] if best else None
+
+
+def _word_at(text: str, at: int, length: int) -> bool:
+    """``text[at:at+length]`` starts a word and, for a short name, also ends one."""
+    if at > 0 and text[at - 1].isalnum():
+        return False
+    end = at + length
+    return length > 4 or end >= len(text) or not text[end].isalnum()

@@ -270,3 +270,16 @@ def test_a_uuid_ending_in_an_unlisted_organisations_prefix_names_nobody(registry
 def test_a_location_scope_names_no_maker_whatever_words_it_holds(registry_only) -> None:  # type: ignore[no-untyped-def]
     scope = "onvif://www.onvif.org/location/name/Hikvision"  # a place someone typed, not a maker's key
     assert match_observation(_obs("wsd.scope", scope), registry_only).matches == ()
+
+
+def test_an_ieee_organisation_names_a_maker_only_on_word_boundaries() -> None:
+    # Organisation names as the IEEE MA-L registry spells them (aiooui 0.1.11's copy).
+    from scanner.identify.fingerprints import load_database
+
+    vdb = load_database().vendors
+    assert vdb.by_ieee_org("Liaoning IK'SONYA Science and Technology Co., Ltd.") is None  # not Sony
+    assert vdb.by_ieee_org("Xacti Corporation") is None  # not ACTi
+    assert vdb.by_ieee_org("Sony Imaging Products & Solutions Inc.") == "Sony"
+    # the registrant's own typo glues a word on; a long name still reads as the maker
+    assert vdb.by_ieee_org("ZHEJIANG DAHUA TECHNOLOGYCO.,LTD") == "Dahua"
+    assert vdb.by_ieee_org("HANWHA VISION VIETNAM COMPANY LIMITED") == "Hanwha"
