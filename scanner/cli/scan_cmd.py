@@ -95,7 +95,7 @@ def scan(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one answer; whole exchanges are capped at twice this.")] = 2.0,
-    concurrency: Annotated[Optional[int], typer.Option(help="Hosts probed at once (each host sees one probe at a time); default 64, or a quarter of the live hosts up to 256.", min=1)] = None,
+    concurrency: Annotated[Optional[int], typer.Option(help="Hosts probed at once (each host sees one probe at a time); default 64, or a quarter of the scope's addresses up to 256.", min=1)] = None,
     deadline: Annotated[float, typer.Option(help="Seconds the whole run may take, from start-up: after it nothing more is sent, what is left is recorded as skipped, the document is written (complete: false) and the process exits.")] = 600.0,
     rate: Annotated[float, typer.Option(help="At most this many new packets/connections a second (lower it on fragile networks).")] = 2000.0,
     arp_retries: Annotated[Optional[int], typer.Option("--arp-retries", min=0, max=5, help="ARP rounds re-asking addresses that stayed silent (default: 2 up to 1,024 addresses, 1 up to 4,096, else 0).", show_default=False)] = None,

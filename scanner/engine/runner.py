@@ -1,7 +1,9 @@
 """Run the probes: discovery first, then every live host's probes, under one deadline.
 
 - Discovery probes (ARP sweep, multicast discovery) run side by side; their hosts are the
-  live set. If they found nothing (another subnet), or the ARP sweep could not run (no raw
+  live set. The hosts each ARP sweep round finds are probed at once (their ports; the probes
+  that read what discovery found wait for its end), so on a big scope probing overlaps the
+  sweep's retry rounds instead of following them. If they found nothing (another subnet), or the ARP sweep could not run (no raw
   sockets), every other in-scope address is tried with the port probe, up to ``sweep_limit``
   addresses. Hosts still without a MAC then take the one in the kernel's neighbour table.
 - Each host's probes run one after another (one conversation at a time with a fragile
@@ -174,15 +176,45 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
     discovery = [p for p in probes if isinstance(p, DiscoveryProbe)]
     host_probes = sorted((p for p in probes if isinstance(p, HostProbe)), key=lambda p: p.stage)
     pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency or 64), thread_name_prefix="cctv-probe")
-    host_pool: ThreadPoolExecutor | None = None
+    # Hosts are probed from this pool, from the moment an ARP sweep round finds them (while the
+    # sweep and multicast discovery go on) or, for hosts only discovery's end reveals, after it.
+    # It spawns a thread only when a host waits for one, so its size costs nothing on a sparse scope.
+    host_pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency or auto_concurrency(min(scope.size, 4096))),
+                                   thread_name_prefix="cctv-host")
     pinned: list = []
+    early: dict[Future, Host] = {}  # host probes started during discovery
+    partial: dict[str, ProbeOutput] = {}  # each host's finished probes, kept at a deadline
+    early_lock = threading.Lock()
+
+    def hosts_found(found: list[Host], found_neighbours: list) -> None:
+        """An ARP sweep round's hosts: their MACs go to the kernel, their probes start now."""
+        if ctx.stop.is_set() or not host_probes:
+            return
+        new_pins, problem = neighbours.install(found_neighbours)
+        with early_lock:
+            pinned.extend(new_pins)
+            if problem and problem not in result.warnings:
+                result.warnings.append(problem)
+            for h in found:
+                if h.ip in partial or h.ip not in scope:
+                    continue
+                partial[h.ip] = ProbeOutput()
+                early[host_pool.submit(_probe_host, ctx, host_probes, h, partial[h.ip])] = h
+
+    ctx.hosts_found = hosts_found
     try:
         obs.phase("discovery", len(discovery))
         futures: dict[Future, Any] = {
             pool.submit(_safe, p, lambda p=p: p.discover(ctx), ",".join(scope.describe())): p for p in discovery
         }
+        if all(p.name == "arp" for p in discovery):
+            ctx.discovery_done.set()
         for _probe, out in _drain(futures, deadline, obs):
             result.output.extend(out)
+            if not ctx.discovery_done.is_set() and all(p.name == "arp" for p in futures.values()):
+                # multicast discovery has ended (what the later host probes read): only the
+                # sweep, whose hosts are already being probed, is still running
+                ctx.discovery_done.set()
         if futures:  # the deadline: told to stop, a discovery probe returns what it found at once
             ctx.stop.set()
             for fut in wait(list(futures), timeout=STOP_GRACE).done:
@@ -193,10 +225,15 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         for probe in futures.values():  # still running at the deadline
             result.complete = False
             result.output.attempts.append(ProbeAttempt(probe.name, "scope", AttemptStatus.SKIPPED, "scan deadline reached"))
+        ctx.discovery_done.set()
+        ctx.hosts_found = None
         hosts = _in_scope(_merge_hosts(result.output.hosts), scope, result)
         if not ctx.stop.is_set():  # hosts the sweep found are reached with their MACs, not re-resolved
-            pinned, problem = neighbours.install(ctx.swept_neighbours)
-            if problem:
+            with early_lock:
+                have = {(n.ip, n.iface) for n in pinned}
+            more, problem = neighbours.install([n for n in ctx.swept_neighbours if (n.ip, n.iface) not in have])
+            pinned.extend(more)
+            if problem and problem not in result.warnings:
                 result.warnings.append(problem)
         # Without the ARP sweep (no raw sockets) discovery sees only the devices that answer
         # multicast: the other addresses are tried with TCP too, as when discovery found nothing.
@@ -211,11 +248,13 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
                 )
                 addresses = []
             hosts = hosts + [Host(ip=a, source="sweep") for a in addresses]
-        obs.phase("hosts", len(hosts))
-        partial = {h.ip: ProbeOutput() for h in hosts}  # each host's finished probes, kept at a deadline
-        host_pool = ThreadPoolExecutor(max_workers=max(1, config.concurrency or auto_concurrency(len(hosts))),
-                                       thread_name_prefix="cctv-host")
-        futures = {host_pool.submit(_probe_host, ctx, host_probes, h, partial[h.ip]): h for h in hosts}
+        with early_lock:
+            futures = dict(early)
+            for h in hosts:
+                if h.ip not in partial:
+                    partial[h.ip] = ProbeOutput()
+                    futures[host_pool.submit(_probe_host, ctx, host_probes, h, partial[h.ip])] = h
+        obs.phase("hosts", len(futures))
         live: list[Host] = []
         for host, out in _drain(futures, deadline, obs):
             if host.source != "sweep" or any(o.field == "port.open" for o in out.observations):
@@ -238,9 +277,9 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
     finally:
         ctx.stop.set()  # no worker sends after collect returns (deadline, interruption or done)
         stopper.cancel()
+        ctx.discovery_done.set()
         pool.shutdown(wait=False, cancel_futures=True)
-        if host_pool is not None:
-            host_pool.shutdown(wait=False, cancel_futures=True)
+        host_pool.shutdown(wait=False, cancel_futures=True)
         neighbours.remove(pinned)
     result.figures = dict(ctx.figures)
     unfaced = _unfaced_scope(scope, interfaces)  # after the probes: it must not eat into the deadline
@@ -250,17 +289,27 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
     return result
 
 
-def auto_concurrency(hosts: int) -> int:
-    """Hosts probed at once when the user did not say: 64, or a quarter of the live hosts up to
-    256. Each worker mostly waits (a silent port, a device that never answers a unicast Probe),
-    so on a site of a thousand devices 64 workers spent most of the scan waiting in turn; the
-    packet rate stays bounded by ``rate`` whatever the number of workers."""
-    return max(64, min(256, hosts // 4))
+def auto_concurrency(addresses: int) -> int:
+    """Hosts probed at once when the user did not say: 64, or a quarter of the scope's addresses
+    up to 256 (hosts are probed while the sweep still finds them, so their number is not known
+    yet; the pool starts a thread only for a host that waits for one). Each worker mostly waits
+    (a silent port, a device that never answers a unicast Probe), so on a site of a thousand
+    devices 64 workers spent most of the scan waiting in turn; the packet rate stays bounded by
+    ``rate`` whatever the number of workers."""
+    return max(64, min(256, addresses // 4))
 
 
 def _probe_host(ctx: ProbeContext, probes: list[HostProbe], host: Host, out: ProbeOutput) -> ProbeOutput:
-    """Run the host's probes in order, adding each one's results to ``out`` as it finishes."""
+    """Run the host's probes in order, adding each one's results to ``out`` as it finishes. A
+    host found while discovery still runs has its ports probed at once; the probes after them
+    wait for discovery's end, since they read what it found (WS-Discovery XAddrs, who answered
+    the multicast Probe)."""
     for probe in probes:
+        if probe.stage > 0:
+            while not ctx.discovery_done.wait(0.1):
+                if ctx.stop.is_set():
+                    out.attempts.append(ProbeAttempt("engine", host.ip, AttemptStatus.SKIPPED, "scan deadline reached"))
+                    return out
         out.extend(_safe(probe, lambda probe=probe: probe.probe(ctx, host), host.ip))
         if probe.stage == 0 and host.source == "sweep" and not ctx.open_ports.get(host.ip):
             break  # nothing listening: not a live host

@@ -41,7 +41,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,8 +217,11 @@ class SweepResult:
     errors: int = 0
 
 
-def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
-    """ARP-sweep one interface: stream the frames, read replies meanwhile, retry the silent."""
+def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int,
+          on_round: Callable[[dict[int, str]], None] | None = None) -> SweepResult:
+    """ARP-sweep one interface: stream the frames, read replies meanwhile, retry the silent.
+    ``on_round`` gets the addresses each round found that no earlier round had (address -> MAC),
+    once the round's answer window has closed."""
     from scapy.arch import get_if_hwaddr
 
     result = SweepResult()
@@ -259,6 +262,7 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
         listen = max(ctx.timeout / 2, MIN_LISTEN_AFTER)  # rounds share the answer window, as the UDP probes' retries do
         round_started = None
         asked = 0
+        reported: dict[int, str] = {}
         for rnd in range(retries + 1):
             with lock:
                 answered = frozenset(result.found) if rnd else frozenset()
@@ -311,6 +315,12 @@ def sweep(plan: SweepPlan, ctx: ProbeContext, retries: int) -> SweepResult:
                 with lock:
                     if len(result.found) == before or len(result.found) >= asked:
                         break
+            if on_round is not None:
+                with lock:
+                    fresh = {a: m for a, m in result.found.items() if a not in reported}
+                reported.update(fresh)
+                if fresh:
+                    on_round(fresh)
             with lock:
                 if len(result.found) >= asked:
                     break
@@ -372,8 +382,13 @@ class ArpProbe(DiscoveryProbe):
         first_sent, first_seconds = 0, 0.0
         rounds = 0
         for plan in plans:
+            def early(fresh: dict[int, str], iface: str = plan.iface) -> None:
+                if ctx.hosts_found is not None:
+                    ctx.hosts_found([Host(ip=_ip(a), mac=m, source=self.name) for a, m in sorted(fresh.items())],
+                                    [Neighbour(_ip(a), m, iface) for a, m in sorted(fresh.items())])
+
             try:
-                res = sweep(plan, ctx, retries)
+                res = sweep(plan, ctx, retries, on_round=early)
             except PermissionError as exc:
                 out.attempts.append(self.attempt(plan.iface, AttemptStatus.PERMISSION, str(exc), started))
                 continue

@@ -67,6 +67,10 @@ class ProbeContext:
     arp_retries: int | None = None  # ARP retry rounds for silent addresses (None: by scope size)
     figures: dict[str, dict[str, int]] = field(default_factory=dict)  # probe figures for the document's attempts
     swept_neighbours: list = field(default_factory=list)  # neighbours.Neighbour per host the ARP sweep found
+    # Set by the engine: called with the hosts an ARP sweep round found (with their neighbours),
+    # so their probes start while the sweep goes on; None: the hosts wait for discovery's end.
+    hosts_found: Callable[[list[Host], list], None] | None = None
+    discovery_done: threading.Event = field(default_factory=threading.Event)  # multicast discovery has ended
 
     def check(self) -> None:
         """Raise ``DeadlineReached`` if the scan must stop: call it before sending anything."""

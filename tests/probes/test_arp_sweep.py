@@ -80,6 +80,32 @@ def test_sweep_finds_every_device_and_retries_only_the_silent(lab):
 
 @pytest.mark.lab
 @needs_lab
+def test_each_round_hands_its_new_hosts_to_the_engine_once(lab):
+    # The engine starts a host's probes when the round that found it closes (hosts_found); every
+    # host the sweep returns was handed over exactly once, with its MAC and its neighbour entry.
+    out = in_scanner(lab, f"""
+        import json
+        from scanner.probes.arp import ArpProbe
+        from scanner.probes.base import ProbeContext
+        from scanner.ratelimit import RateLimiter
+        from scanner.scope import parse_scope
+        handed = []
+        ctx = ProbeContext(scope=parse_scope(["{SUBNET}"]), timeout=1.0, limiter=RateLimiter(2000), arp_retries=1)
+        ctx.hosts_found = lambda hosts, neigh: handed.append(
+            [[h.ip, h.mac, h.source] for h in hosts] + [[n.ip, n.mac, n.iface] for n in neigh])
+        out = ArpProbe().discover(ctx)
+        print(json.dumps({{"hosts": [[h.ip, h.mac] for h in out.hosts], "handed": handed}}))
+    """, timeout=120)
+    got = json.loads(out)
+    hosts = [row for batch in got["handed"] for row in batch if row[2] == "arp"]
+    neighbours = [row for batch in got["handed"] for row in batch if row[2] != "arp"]
+    assert sorted((ip, mac) for ip, mac, _ in hosts) == sorted(map(tuple, got["hosts"]))
+    assert len(hosts) == len({ip for ip, _, _ in hosts}) == N  # once each
+    assert sorted((ip, mac) for ip, mac, _ in neighbours) == sorted(map(tuple, got["hosts"]))
+
+
+@pytest.mark.lab
+@needs_lab
 def test_scan_document_reports_the_sweep_and_leaves_no_neighbour_entry_behind(lab, tmp_path):
     out = tmp_path / "scan.json"
     proc = lab.run([sys.executable, "-m", "scanner", "scan", SUBNET, "--probes", "arp,ports", "--arp-retries", "0",
