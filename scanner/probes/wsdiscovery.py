@@ -204,18 +204,13 @@ class WsDiscoveryProbe(DiscoveryProbe):
 
 class WsDiscoveryUnicastProbe(HostProbe):
     name = "wsd-unicast"
-    description = ("WS-Discovery Probe sent to each live host that did not answer the multicast one and has an ONVIF "
-                   "web port open (finds cameras multicast cannot reach)")
+    description = ("WS-Discovery Probe sent to each live host that did not answer the multicast one "
+                   "(finds cameras multicast cannot reach, and those whose answer was lost)")
     stage = 1
 
     def probe(self, ctx: ProbeContext, host: Host) -> ProbeOutput:
         if host.ip in ctx.wsd_answered:
             return ProbeOutput(attempts=[self.attempt(host.ip, AttemptStatus.SKIPPED, "answered the multicast Probe")])
-        from .onvif import HTTP_PORTS, HTTPS_PORTS
-
-        if host.ip in ctx.open_ports and not ctx.open_ports[host.ip] & {*HTTP_PORTS, *HTTPS_PORTS}:
-            # the port probe ran and found no port an ONVIF device service listens on: nothing to announce
-            return ProbeOutput(attempts=[self.attempt(host.ip, AttemptStatus.SKIPPED, "no web port open")])
         reasm = Reassembler(self.name)
         out = unicast_ask(self, ctx, host.ip, PORT, _probes(), reasm, retries=1)
         return _finish(self, out, reasm, ctx)
