@@ -2,10 +2,11 @@
 
 - Discovery probes (ARP sweep, multicast discovery) run side by side; their hosts are the
   live set. The hosts each ARP sweep round finds are probed at once (their ports; the probes
-  that read what discovery found wait for its end), so on a big scope probing overlaps the
-  sweep's retry rounds instead of following them. If they found nothing (another subnet), or the ARP sweep could not run (no raw
-  sockets), every other in-scope address is tried with the port probe, up to ``sweep_limit``
-  addresses. Hosts still without a MAC then take the one in the kernel's neighbour table.
+  that read what multicast discovery found wait for its end), so on a big scope probing
+  overlaps the sweep's retry rounds instead of following them. If discovery found nothing
+  (another subnet), or the ARP sweep could not run (no raw sockets), every other in-scope
+  address is tried with the port probe, up to ``sweep_limit`` addresses. Hosts still without
+  a MAC then take the one in the kernel's neighbour table.
 - Each host's probes run one after another (one conversation at a time with a fragile
   device), hosts in parallel up to ``concurrency`` (by default ``auto_concurrency``).
 - A global deadline bounds the scan: at the deadline the context's stop event is set (a
@@ -50,7 +51,7 @@ class ScanConfig:
     allow_public: bool = False
     max_addresses: int = DEFAULT_MAX_ADDRESSES
     timeout: float = 2.0
-    concurrency: int | None = None  # hosts probed at once; None: auto_concurrency(live hosts)
+    concurrency: int | None = None  # hosts probed at once; None: auto_concurrency(scope size)
     deadline: float = 600.0
     deadline_at: float | None = None  # the deadline as a time.monotonic() value (overrides ``deadline``)
     probes: Sequence[str] | None = None  # names to run; None means all
@@ -188,10 +189,10 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
 
     def hosts_found(found: list[Host], found_neighbours: list) -> None:
         """An ARP sweep round's hosts: their MACs go to the kernel, their probes start now."""
-        if ctx.stop.is_set() or not host_probes:
-            return
-        new_pins, problem = neighbours.install(found_neighbours)
-        with early_lock:
+        with early_lock:  # held while installing: the final removal (under it) sees every entry added
+            if ctx.stop.is_set() or not host_probes:
+                return
+            new_pins, problem = neighbours.install(found_neighbours)
             pinned.extend(new_pins)
             if problem and problem not in result.warnings:
                 result.warnings.append(problem)
@@ -280,7 +281,8 @@ def collect(config: ScanConfig, observer: ScanObserver | None = None) -> Collect
         ctx.discovery_done.set()
         pool.shutdown(wait=False, cancel_futures=True)
         host_pool.shutdown(wait=False, cancel_futures=True)
-        neighbours.remove(pinned)
+        with early_lock:
+            neighbours.remove(pinned)
     result.figures = dict(ctx.figures)
     unfaced = _unfaced_scope(scope, interfaces)  # after the probes: it must not eat into the deadline
     if unfaced:
