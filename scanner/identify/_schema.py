@@ -22,7 +22,12 @@ class YamlError(ValueError):
     """A database or policy file could not be read as YAML."""
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it (its wheels are): the database is read at
+# every scan's start, and the pure-Python parser spent most of a second on it.
+_SAFE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SAFE):  # type: ignore[misc,valid-type]
     """SafeLoader that keeps dates as the strings the author wrote (the schemas expect strings)."""
 
 
