@@ -56,6 +56,12 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
     cover_maker = p.coverage(maker, vdb)
     cover_brand = p.coverage(brand, vdb) if brand != maker else None
 
+    if ident.declared_unknown and not (cover_maker or cover_brand):
+        said = (f"It declares its manufacturer as {brand}, which the vendor database does not know: its ownership "
+                "and platform are unknown; check it by hand.")
+        if ident.device_type in _VIDEO:
+            return _review(f"A {ident.device_type.value}. {said}")
+        return Verdict(Classification.UNIDENTIFIED, (said,))
     if ident.fallback_brand and not (cover_maker or cover_brand):
         if ident.device_type in _VIDEO:
             return _review(f"A {ident.device_type.value} whose MAC is registered to {brand}, which the vendor database does not know: "

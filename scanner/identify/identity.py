@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..models import DeviceType, Evidence
 from .fingerprints import FingerprintDB
+from . import resolver
 from .matcher import MAC_FIELD, Match, MatchResult
 from .vendors import Relation, VendorDB
 
@@ -49,6 +50,11 @@ DIRECT_WEIGHT = WEIGHTS["weak"]
 # says whose label the network card carries, so it becomes the brand only when nothing else
 # names a maker or brand (and then at weak strength; it can never restrict a device alone).
 FALLBACK_IDS = ("ieee-org", "mac-in-field:ieee-org")
+# A manufacturer the device states in a maker field (ONVIF Manufacturer, UPnP manufacturer, a
+# SADP/DHIP vendor) that no registry entry names: the device's own word for who made it, so it
+# names maker and brand when nothing else does, ahead of a MAC's IEEE registrant; at weak strength
+# and, like the IEEE fallback, never enough to restrict (its ownership is unknown).
+DECLARED_IDS = (resolver.DECLARED_ID,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,8 @@ class Identity:
     support_strength: str | None = None  # the strongest witness for the maker (strong|medium|weak)
     support_probes: int = 0  # independent probes whose witnesses agree with the maker
     generic: tuple[str, ...] = ()  # 'onvif.manufacturer H264': values recognised as naming no maker
-    fallback_brand: bool = False  # the brand is only the IEEE registrant of a MAC (see FALLBACK_IDS)
+    fallback_brand: bool = False  # the brand is only a fallback: a MAC's IEEE registrant or a declared unknown maker
+    declared_unknown: bool = False  # that fallback is a manufacturer the device declared (see DECLARED_IDS)
 
     @property
     def enough_to_restrict(self) -> bool:
@@ -118,7 +125,7 @@ class _Votes:
 
 def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identity:
     vdb = db.vendors
-    brand, platform, software, fallback = _Votes(), _Votes(), _Votes(), _Votes()
+    brand, platform, software, fallback, declared = _Votes(), _Votes(), _Votes(), _Votes(), _Votes()
     generic: list[str] = []
     attrs = {a: _Votes() for a in _ATTRS}
     evidence: list[Evidence] = []
@@ -139,6 +146,9 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
                 generic.append(f"{m.observation.field} {m.observation.value.strip()[:60]!r}")
             if m.fingerprint_id in FALLBACK_IDS:
                 fallback.add(m.params["vendor"], probe, weight, witness)
+                continue
+            if m.fingerprint_id in DECLARED_IDS:
+                declared.add(m.params["vendor"], probe, weight, witness)
                 continue
             for key in ("vendor", "platform_vendor"):
                 name = m.params.get(key)
@@ -222,6 +232,13 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     if the_brand is None and the_platform is not None:
         the_brand = the_platform
         explanation.append(f"No brand shown; presents as its maker {the_platform}")
+    if the_brand is None and the_platform is None and declared.top() is not None:
+        the_brand = the_platform = declared.top()
+        brand = platform = fallback = declared
+        explanation.append(
+            f"It declares its manufacturer as {the_brand} ({declared.witnesses(the_brand)}), which is not in the "
+            "vendor database: the device's own word, weak evidence; its ownership is unknown"
+        )
     if the_brand is None and the_platform is None and fallback.top() is not None:
         the_brand = fallback.top()
         brand = fallback
@@ -266,6 +283,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
         support_probes=probes,
         generic=tuple(dict.fromkeys(generic)),
         fallback_brand=brand is fallback,
+        declared_unknown=brand is declared,
     )
 
 

@@ -249,7 +249,37 @@ def resolve(obs: Observation, vdb: VendorDB) -> list[Resolved]:
         return _dedupe(out)
     if is_generic(vdb, value):
         return [Resolved("generic", "weak", {}, f"generic value {value[:60]!r}: names no maker")]
-    return _resolve_text(vdb, value, role)
+    found = _resolve_text(vdb, value, role)
+    if role == MAKER and not found:
+        declared = declared_maker(value)
+        if declared is not None:
+            found = [
+                Resolved(
+                    DECLARED_ID, "weak", {"vendor": declared},
+                    f"the device declares its manufacturer as {declared!r}, which the vendor database does not know",
+                )
+            ]
+    return found
+
+
+DECLARED_ID = "declared-maker"
+_DECLARED_MAX = 48
+_LETTERS = re.compile(r"[A-Za-z\u00c0-\uffff]")
+_HEXISH = re.compile(r"^[0-9A-Fa-f:._-]+$")
+
+
+def declared_maker(value: str) -> str | None:
+    """A manufacturer a device states that no registry entry names, cleaned of company suffixes,
+    or ``None`` when the value cannot be a company name (too long, no letters, a hex or number
+    run, a URL, a path). It becomes a weak fallback (identity.py): the device's own word, kept
+    below every registry maker and never enough to restrict."""
+    text = " ".join(value.split())
+    if not 2 <= len(text) <= _DECLARED_MAX or len(_LETTERS.findall(text)) < 2:
+        return None
+    if _HEXISH.match(text) or "/" in text or "://" in text or "=" in text or "<" in text:
+        return None
+    cleaned = clean_org(text)
+    return cleaned if len(cleaned) >= 2 else None
 
 
 def _domain_labels(host: str) -> list[str]:

@@ -145,6 +145,38 @@ def test_an_ieee_organisation_no_entry_names_is_a_weak_brand_never_restricted(re
         assert v.classification is not Classification.RESTRICTED
 
 
+EYEPLUS = "https://github.com/home-assistant/core/issues/63399 (GetDeviceInformation of an EYEPLUS camera)"
+
+
+def test_a_declared_manufacturer_the_registry_does_not_know_names_the_maker_weakly(registry_only) -> None:  # type: ignore[no-untyped-def]
+    # The device's own word for its maker (EYEPLUS_DEV model beside it; EYEPLUS is in no registry entry).
+    results = [match_observation(_obs("onvif.manufacturer", "EYEPLUS"), registry_only), match_observation(_obs("onvif.model", "EYEPLUS_DEV"), registry_only)]
+    (m,) = results[0].matches
+    assert (m.fingerprint_id, m.strength, m.params) == ("declared-maker", "weak", {"vendor": "EYEPLUS"})
+    ident = build_identity(results, registry_only)
+    assert (ident.vendor, ident.platform_vendor) == ("EYEPLUS", "EYEPLUS")
+    assert ident.declared_unknown and ident.fallback_brand and not ident.enough_to_restrict
+    assert any("declares its manufacturer as EYEPLUS" in line for line in ident.explanation)
+    camera = build_identity([*results, match_observation(_obs("wsd.type", "Network_Video_Transmitter", "wsd"), registry_only)], registry_only)
+    for policy in ("uk-sensitive-sites", "us-ndaa"):
+        v = classify(ident, load_policy(policy, registry_only), registry_only.vendors)
+        assert v.classification is Classification.UNIDENTIFIED and "EYEPLUS" in v.reasons[0]
+        assert classify(camera, load_policy(policy, registry_only), registry_only.vendors).classification is not Classification.RESTRICTED
+    # The declared word outranks the IEEE registrant of the MAC (0C:C4:7A Super Micro Computer), and a
+    # registry maker anywhere outranks both.
+    mac = match_observation(_obs("arp.mac", "0c:c4:7a:52:9e:13", "arp"), registry_only)
+    assert build_identity([mac, *results], registry_only).vendor == "EYEPLUS"
+    hik = match_observation(_obs("onvif.model", "DS-2DF7286-A"), registry_only)
+    ident = build_identity([mac, *results, hik], registry_only)
+    assert (ident.platform_vendor, ident.declared_unknown) == ("Hikvision", False)
+
+
+def test_a_value_that_cannot_be_a_company_is_not_declared_a_maker(registry_only) -> None:  # type: ignore[no-untyped-def]
+    # values real devices sent in these fields: a hardware id (Besder, BESDER line 270), a Gwell serial
+    for value in ("00001", "15070713", "http://www.onvif.org", "H"):
+        assert all(m.fingerprint_id != "declared-maker" for m in match_observation(_obs("onvif.manufacturer", value), registry_only).matches), value
+
+
 def test_company_suffixes_are_cleaned_from_an_ieee_organisation() -> None:
     assert clean_org("Super Micro Computer, Inc.") == "Super Micro Computer"
     assert clean_org("Hangzhou Ezviz Software Co.,Ltd.") == "Hangzhou Ezviz Software"
