@@ -57,7 +57,26 @@ def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
         rows.append((half, "**all**", score(cases)))
         rows.append((half, "**all, no value a fingerprint example**",
                      score([c for r, c in zip(mine, cases) if independent_of_examples(r, db)])))
+        # the responses in which a device declares a maker or a model by the protocol's definition
+        # (ONVIF Manufacturer/Model, WS-Discovery and GetScopes scopes, UPnP manufacturer and model,
+        # SADP/DHIP fields, certificate names, mDNS names): issue 9's target population
+        rows.append((half, "**declares a maker or model field**",
+                     score([c for r, c in zip(mine, cases) if declares_maker(r)])))
+        # the devices the product is for: records whose expected device type is a camera or recorder
+        rows.append((half, "**cameras, NVRs and DVRs**",
+                     score([c for r, c in zip(mine, cases) if r.device_type in ("camera", "nvr", "dvr")])))
     return rows
+
+
+def declares_maker(record) -> bool:
+    """True when a record holds a field whose protocol defines it as a maker, a model, a scope,
+    a manufacturer URL or a certificate name, or an mDNS name (resolver roles other than free text)."""
+    from scanner.identify.resolver import FIELD_ROLES, TEXT
+
+    return any(
+        (FIELD_ROLES.get(f) not in (None, TEXT) or f.startswith("mdns.")) and v.strip()
+        for f, v in record.observations
+    )
 
 
 def seen_misses(db, policy) -> list[str]:
