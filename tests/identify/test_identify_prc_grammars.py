@@ -54,6 +54,9 @@ REAL = [
     ("NVR2820E-16", "Kedacom", "Kedacom", N, KEDA),
     ("SVR2916-D04E-N", "Kedacom", "Kedacom", N, KEDA),
     ("XM530_50X50-WG_8M", "Xiongmai", "Xiongmai", C, BESDER),
+    ("XM530_R80X30-PQ_8M", "Xiongmai", "Xiongmai", C, "https://github.com/OpenIPC/coupler/issues/31 (Hardware field)"),
+    ("XM530_80X40_8M", "Xiongmai", "Xiongmai", C, "https://github.com/OpenIPC/coupler/issues/34 (Platform)"),
+    ("HI3518EV300_50H20L", "Xiongmai", "Xiongmai", C, "https://github.com/OpenIPC/coupler/pull/14"),
     # PRC ties: Reolink (Hong Kong, built in Shenzhen), Swann (Infinova), Wyze, eufy (Anker)
     ("RLC-420-5MP", "Reolink", "Reolink", C, "https://github.com/home-assistant/home-assistant.io/pull/25551"),
     ("E1 Zoom", "Reolink", "Reolink", C, "https://github.com/home-assistant/core/issues/93708"),
