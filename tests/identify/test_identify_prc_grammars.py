@@ -15,6 +15,7 @@ BESDER = "KostasEreksonas/Besder-6024PB-XMA501-ip-camera-security-investigation 
 HN = "https://github.com/maciej-or/hikvision_next/"
 RD = "https://github.com/rroller/dahua/"
 KEDA = "chenshangquan/RK100 30-rkapp/RkcLib/include/mspsearch/devtrackconst.h @ ae8c94042adc8bb13894a27a2f90cf41a38b7f4f"
+HAOHE = "haohedev/VideoSurveillanceSystem README.md @ a7950531b1b03566e0e9fb6889670adb6881a24a (verified devices)"
 SUNELL = "definedsoft/Code-for-IPC-NVR '2.6.1.5.1(NVR)Get_channel_device_information.py' @ 95e452f91a64b5d4db9f2d06dcda6ffd6dcd92c7"
 
 C, N, D, E = DeviceType.CAMERA, DeviceType.NVR, DeviceType.DVR, "encoder"
@@ -26,6 +27,9 @@ REAL = [
     ("DS-2SC3Q140MY-TE", "Hikvision", "Hikvision", C, HN + "issues/100 (ISAPI deviceInfo model)"),
     ("DS-7616NXI-K2(D)", "Hikvision", "Hikvision", N, HN + "issues/340 (the user's NVR)"),
     ("DS-2DE4A425IW-DE(S6)", "Hikvision", "Hikvision", C, "https://github.com/bitfocus/companion-module-requests/issues/1067"),
+    ("DS-8832N-K8", "Hikvision", "Hikvision", N, HAOHE),
+    ("DS-7816H-SNH", "Hikvision", "Hikvision", D, HAOHE),
+    ("DS-7804HW-E1/M", "Hikvision", "Hikvision", D, HAOHE),
     ("CS-CV206", "EZVIZ", "Hikvision", C, "https://github.com/home-assistant/core/issues/32944"),
     ("CS-H6c-R101-1G2WF", "EZVIZ", "Hikvision", C, "https://github.com/RenierM26/pyEzvizApi/issues/274"),
     ("HWN-2408MH-8P", "HiWatch", "Hikvision", N, HN + "issues/246"),
