@@ -28,6 +28,8 @@ NON_PRC = [
     ("onvif.model", "P3228-LVE", "Axis", "https://github.com/home-assistant/core/issues/51157"),
     ("onvif.model", "M3024-LVE", "Axis", CAMIO.format(11)),
     ("http.title", "The AXIS 200+ Home Page", "Axis", NMAP.format(7881)),
+    # a SIP User-Agent (no resolver field reads SIP, so it is read here as a free-text description)
+    ("upnp.model_description", "AXIS C8033 Network Audio Bridge", "Axis", RECOG.format("sip_user_agents.xml", 112)),
     # Bosch
     ("onvif.model", "TINYON IP 2000 WI", "Bosch", "https://github.com/homebridge-plugins/homebridge-camera-ffmpeg/issues/1248"),
     ("onvif.model", "DINION IP starlight 6000 HD", "Bosch", "edgexfoundry/device-onvif-camera doc/openapi/v3/device-onvif-camera.yaml @ 3bef71a458050caad0e348ab590f9730d3645923"),
@@ -71,6 +73,8 @@ NON_PRC = [
     ("http.title", "IQeye703 IQEYE011750: Live Images", "IQinVision", RECOG.format("html_title.xml", 2747)),
     ("onvif.model", "AV12186DN", "Arecont Vision", "https://github.com/CamioCam/rtsp/issues/56"),
     ("onvif.model", "AV20185DN", "Arecont Vision", "https://github.com/CamioCam/rtsp/issues/56"),
+    # Verkada (cloud-managed; the model as its datasheet names it)
+    ("dhcp.hostname", "CD22", "Verkada", "https://github.com/ch-bas/cctv-camera-database/pull/276"),
 ]
 
 # Model numbers of PRC makers (and their brands) that real users reported: no non-PRC grammar may
@@ -133,6 +137,9 @@ def test_a_model_grammar_names_the_platform_and_device_type(registry_only) -> No
     result = match_observation(_obs("upnp.model_description", "AXIS M3024-L Network Camera"), registry_only)
     ids = {x.fingerprint_id for x in result.matches}
     assert {"alias:Axis", "model:axis-named-model"} <= ids
+    # a door station is Axis, but not a camera (its SIP User-Agent, RECOG sip_user_agents.xml line 100)
+    (door,) = [m for m in match_observation(_obs("upnp.model_description", "AXIS A8105-E Network Video Door Station"), registry_only).matches if m.fingerprint_id.startswith("model:")]
+    assert door.params["platform_vendor"] == "Axis" and door.params["device_type"] == "other"
 
 
 @pytest.mark.parametrize(("model", "source"), PRC_MODELS, ids=[m for m, _ in PRC_MODELS])
