@@ -290,12 +290,13 @@ def test_a_mac_a_device_states_in_a_protocol_names_its_maker_weakly(registry_onl
 def test_a_uuid_ending_in_an_unlisted_organisations_prefix_names_nobody(registry_only) -> None:  # type: ignore[no-untyped-def]
     # The node of a version-4 UUID is random; a prefix some IEEE organisation holds (here one no
     # vendors.yaml entry names) must not become a brand, as it would in a realm or a serial.
-    org = lookup("00:04:7d:00:00:01", registry_only)
+    # (0C:C4:7A, Super Micro Computer; 00:04:7D, used here before, is now oui.yaml's Pelco block)
+    org = lookup("0c:c4:7a:00:00:01", registry_only)
     assert org.org is not None and org.vendor is None
-    endpoint = "urn:uuid:5f1c8e2a-9b3d-4c7e-8f10-00047d123456"
+    endpoint = "urn:uuid:5f1c8e2a-9b3d-4c7e-8f10-0cc47a123456"
     assert [m for m in match_observation(_obs("wsd.endpoint", endpoint), registry_only).matches] == []
     # the same prefix inside a realm is the weak IEEE-organisation brand
-    realm = match_observation(_obs("rtsp.realm", "00047d123456"), registry_only).matches
+    realm = match_observation(_obs("rtsp.realm", "0cc47a123456"), registry_only).matches
     assert [m.fingerprint_id for m in realm] == ["mac-in-field:ieee-org"]
 
 
