@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import AttemptStatus, Host, Observation, ProbeAttempt
-from ..probes.http import Fetched, certificate_names, parse_response
+from ..probes.http import Fetched, certificate_names, parse_response, redirect_targets
 from ..probes.rtsp import RtspReplyError, observations_from, parse_reply
 from . import dhcp, discovery, messages, sadp_l2, tls
 from .frontpage import FrontPages, is_redirect
@@ -216,6 +216,9 @@ class Collector:
                 if resp.status == 200 and resp.body and resp.complete:
                     self._add(Observation(sip, "http", "http.favicon", hashlib.md5(resp.body).hexdigest(), sport))
                 continue
+            if is_redirect(fetched) and (path == "/" or (sip, sport, path) in self.front_pages.targets):
+                for target in redirect_targets(fetched):  # a hop of the front page's redirect chain
+                    self._add(Observation(sip, "http", "http.location", target, sport))
             for page in self.front_pages.response((sip, sport), path, fetched):
                 for o in parse_response(sip, sport, page):
                     self._add(o)

@@ -39,6 +39,21 @@ MARKER_OBSERVED = 2 * 1024
 TITLE_OPEN_RE = re.compile(rb"<title[^>]{0,256}>", re.IGNORECASE)
 TITLE_CLOSE_RE = re.compile(rb"</title", re.IGNORECASE)
 REALM_RE = re.compile(r'realm\s*=\s*"([^"]{0,512})"', re.IGNORECASE)
+# Where a front page sends the browser: the Location header of a redirect, a <meta> refresh, a
+# script assigning location / location.href or calling location.replace(). Bounded patterns,
+# applied to the first BODY_OBSERVED bytes only; at most MAX_LOCATIONS targets per page, each cut
+# to LOCATION_OBSERVED characters.
+MAX_LOCATIONS = 4
+LOCATION_OBSERVED = 256
+META_TAG_RE = re.compile(rb"<meta\b[^>]{0,512}>", re.IGNORECASE)
+META_REFRESH_RE = re.compile(rb"http-equiv\s{0,8}=\s{0,8}[\"']?refresh", re.IGNORECASE)
+META_URL_RE = re.compile(rb"""\burl\s{0,8}=\s{0,8}['"]?([^'"\s>]{1,512})""", re.IGNORECASE)
+SCRIPT_LOCATION_RE = re.compile(
+    rb"""\blocation(?:\.href)?\s{0,16}=\s{0,16}["']([^"'<>\s]{1,512})["']"""
+    rb"""|\blocation\.(?:replace|assign)\(\s{0,16}["']([^"'<>\s]{1,512})["']""",
+    re.IGNORECASE,
+)
+UNINFORMATIVE_LOCATION_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]{0,15}:)?/*[#?]?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,45 @@ def extract_title(body: bytes) -> str | None:
 
 def extract_realms(header: str) -> list[str]:
     return REALM_RE.findall(header or "")
+
+
+def clean_location(value: str | bytes | None) -> str | None:
+    """A redirect target as an observation value: printable characters only, cut to
+    LOCATION_OBSERVED; None for nothing, or for a bare scheme or "/" that names no page."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value[: LOCATION_OBSERVED * 4].decode("utf-8", "replace")
+    text = "".join(c for c in value[: LOCATION_OBSERVED * 4] if c.isprintable()).strip()[:LOCATION_OBSERVED]
+    if not text or UNINFORMATIVE_LOCATION_RE.match(text):
+        return None
+    return text
+
+
+def redirect_targets(fetched: Fetched) -> list[str]:
+    """Where a page sends the browser, in order: the Location header of a 3xx answer, then
+    <meta http-equiv="refresh"> targets, then script location assignments in the first
+    BODY_OBSERVED bytes. Distinct, at most MAX_LOCATIONS."""
+    found: list[str] = []
+
+    def keep(value: str | bytes | None) -> bool:
+        text = clean_location(value)
+        if text and text not in found:
+            found.append(text)
+        return len(found) >= MAX_LOCATIONS
+
+    if 300 <= fetched.status < 400 and keep(fetched.headers.get("location")):
+        return found
+    head = fetched.body[:BODY_OBSERVED]
+    for tag in META_TAG_RE.finditer(head):
+        if META_REFRESH_RE.search(tag.group(0)):
+            url = META_URL_RE.search(tag.group(0))
+            if url and keep(url.group(1)):
+                return found
+    for m in SCRIPT_LOCATION_RE.finditer(head):
+        if keep(m.group(1) or m.group(2)):
+            return found
+    return found
 
 
 def certificate_names(der: bytes) -> tuple[str, str]:
@@ -88,6 +142,8 @@ def parse_response(ip: str, port: int, fetched: Fetched, *, marker_path: str | N
         add("http.server", fetched.headers.get("server"))
         add("http.title", extract_title(fetched.body))
         add("http.body", fetched.body[:BODY_OBSERVED].decode("utf-8", "replace").strip() or None)
+        for target in redirect_targets(fetched):
+            add("http.location", target)
     for realm in extract_realms(fetched.headers.get("www-authenticate", "")):
         add("http.realm", realm)
     return obs
@@ -107,13 +163,23 @@ class HttpProbe(HostProbe):
 
     def _port(self, ctx: ProbeContext, ip: str, port: int, scheme: str, out: ProbeOutput) -> None:
         base = f"{scheme}://{ip}:{port}"
-        fetched = self._get(ctx, base + "/", out, follow=True)
+        hops: list[str] = []
+        fetched = self._get(ctx, base + "/", out, follow=True, hops=hops)
+        # Where "/" redirected to is recorded even when the chain ended out of scope or in a loop.
+        seen_locations: set[str] = set()
+        for target in hops:
+            location = clean_location(target)
+            if location and location not in seen_locations:
+                seen_locations.add(location)
+                out.observations.append(Observation(ip=ip, probe=self.name, field="http.location", value=location, port=port))
         if fetched is None:
             return
         if fetched.certificate:
             self._certificate(ip, port, fetched.certificate, out)
         server_seen = fetched.headers.get("server")
-        out.observations.extend(parse_response(ip, port, fetched))
+        out.observations.extend(
+            o for o in parse_response(ip, port, fetched) if not (o.field == "http.location" and o.value in seen_locations)
+        )
         favicon = self._get(ctx, base + "/favicon.ico", out, quiet=True)
         if favicon and favicon.status == 200 and favicon.body and not favicon.truncated:
             digest = hashlib.md5(favicon.body).hexdigest()
@@ -127,7 +193,9 @@ class HttpProbe(HostProbe):
                 server_seen = marker.headers["server"]
                 out.observations.append(Observation(ip=ip, probe=self.name, field="http.server", value=server_seen[:4096], port=port))
 
-    def _get(self, ctx: ProbeContext, url: str, out: ProbeOutput, *, follow: bool = False, quiet: bool = False) -> Fetched | None:
+    def _get(
+        self, ctx: ProbeContext, url: str, out: ProbeOutput, *, follow: bool = False, quiet: bool = False, hops: list[str] | None = None
+    ) -> Fetched | None:
         started = time.monotonic()
         for _hop in range(MAX_REDIRECTS + 1):
             if (urlsplit(url).hostname or "") not in ctx.scope:
@@ -149,7 +217,13 @@ class HttpProbe(HostProbe):
             else:
                 location = fetched.headers.get("location")
                 if follow and location and 300 <= fetched.status < 400:
-                    url = urljoin(url, location)
+                    if hops is not None:
+                        hops.append(location[: LOCATION_OBSERVED * 4])
+                    try:
+                        url = urljoin(url, location)
+                    except ValueError:
+                        out.attempts.append(self.attempt(url, AttemptStatus.MALFORMED, "unreadable redirect target", started))
+                        return None
                     continue
                 if fetched.truncated:
                     detail = f"body over {ctx.max_body_bytes} bytes; first part kept"
