@@ -130,6 +130,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     attrs = {a: _Votes() for a in _ATTRS}
     evidence: list[Evidence] = []
     unknown: list[str] = []
+    confirming: list[Match] = []
     oui_vendor = None
     for result in results:
         evidence.extend(_evidence(result))
@@ -138,36 +139,30 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
             o = result.observation
             attrs[direct].add(o.value.strip()[:128], o.probe, DIRECT_WEIGHT, f"{o.field} (protocol field)")
         for m in result.matches:
-            weight = WEIGHTS.get(m.strength, 1.0)
-            probe = m.observation.probe
-            witness = _witness(m)
             unknown.extend(m.unknown_vendors)
+            if m.confirm_only:
+                confirming.append(m)
+                continue
             if m.fingerprint_id == "generic":
                 generic.append(f"{m.observation.field} {m.observation.value.strip()[:60]!r}")
+            weight, probe, witness = WEIGHTS.get(m.strength, 1.0), m.observation.probe, _witness(m)
             if m.fingerprint_id in FALLBACK_IDS:
                 fallback.add(m.params["vendor"], probe, weight, witness)
                 continue
             if m.fingerprint_id in DECLARED_IDS:
                 declared.add(m.params["vendor"], probe, weight, witness)
                 continue
-            for key in ("vendor", "platform_vendor"):
-                name = m.params.get(key)
-                if name is None:
-                    continue
-                v = vdb.get(name)
-                if v is not None and not v.is_device_maker:
-                    software.add(name, probe, weight, witness)
-                elif key == "vendor" or (v is not None and v.kind == "brand" and m.observation.field == MAC_FIELD):
-                    # A brand's registered OUI says whose label the NIC carries, not who built it.
-                    brand.add(name, probe, weight, witness)
-                else:
-                    platform.add(name, probe, weight, witness)
-            for a in _ATTRS:
-                if a in m.params:
-                    attrs[a].add(m.params[a], probe, weight, witness)
+            _vote(m, vdb, brand, platform, software, attrs)
         if result.observation.field == MAC_FIELD:
             named = [m.params["platform_vendor"] for m in result.matches if "platform_vendor" in m.params]
             oui_vendor = named[0] if named else (result.oui_org or oui_vendor)
+    # A confirm-only signal (a method list several makers' firmware sends) adds its weight to a
+    # maker or brand other evidence already names, and is left out otherwise: it never names one.
+    named_by_others = set(brand.by_value) | set(platform.by_value) | set(software.by_value)
+    for m in confirming:
+        names = [m.params[k] for k in ("vendor", "platform_vendor") if k in m.params]
+        if names and all(n in named_by_others for n in names):
+            _vote(m, vdb, brand, platform, software, attrs)
 
     the_brand, the_platform = brand.top(), platform.top()
     explanation: list[str] = []
@@ -285,6 +280,26 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
         fallback_brand=brand is fallback,
         declared_unknown=brand is declared,
     )
+
+
+def _vote(m: Match, vdb: VendorDB, brand: _Votes, platform: _Votes, software: _Votes, attrs: dict[str, _Votes]) -> None:
+    """Count one match's maker, brand, software and attributes, at its strength, for its probe."""
+    weight, probe, witness = WEIGHTS.get(m.strength, 1.0), m.observation.probe, _witness(m)
+    for key in ("vendor", "platform_vendor"):
+        name = m.params.get(key)
+        if name is None:
+            continue
+        v = vdb.get(name)
+        if v is not None and not v.is_device_maker:
+            software.add(name, probe, weight, witness)
+        elif key == "vendor" or (v is not None and v.kind == "brand" and m.observation.field == MAC_FIELD):
+            # A brand's registered OUI says whose label the NIC carries, not who built it.
+            brand.add(name, probe, weight, witness)
+        else:
+            platform.add(name, probe, weight, witness)
+    for a in _ATTRS:
+        if a in m.params:
+            attrs[a].add(m.params[a], probe, weight, witness)
 
 
 def _related(vdb: VendorDB, a: str, b: str | None) -> str | None:
