@@ -135,3 +135,14 @@ def test_a_generic_rtsp_server_names_no_camera_maker(db, observations) -> None: 
     _, ident, verdict = _identify(db, *observations)
     assert ident.platform_vendor is None and ident.vendor is None
     assert verdict.classification is not Classification.RESTRICTED
+
+
+def test_the_same_mac_in_the_arp_table_and_in_the_realm_is_one_witness_not_two(db) -> None:  # type: ignore[no-untyped-def]
+    # go2rtc issue 2232: the camera's realm is its own MAC. Read again from the ARP table it is the
+    # same fact (who registered the network card), so it must not count as two probes agreeing.
+    _, ident, verdict = _identify(db, ("rtsp.realm", "b4a38201a73f"), ("arp.mac", "b4:a3:82:01:a7:3f"))
+    assert ident.platform_vendor == "Hikvision" and ident.support_probes == 1
+    assert verdict.classification is Classification.REVIEW
+    # A strong RTSP signal beside it still restricts on its own.
+    _, ident, verdict = _identify(db, ("rtsp.realm", "IP Camera(D2959)"), ("arp.mac", "b4:a3:82:01:a7:3f"))
+    assert ident.support_probes == 2 and verdict.classification is Classification.RESTRICTED
