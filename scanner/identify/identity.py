@@ -163,6 +163,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     # A confirm-only signal (a method list several makers' firmware sends) adds its weight to a
     # maker or brand other evidence already names, and is left out otherwise: it never names one.
     named_by_others = set(brand.by_value) | set(platform.by_value) | set(software.by_value)
+    named_by_others |= {b.platform for b in map(vdb.get, brand.by_value) if b is not None and b.platform}
     for m in confirming:
         names = [m.params[k] for k in ("vendor", "platform_vendor") if k in m.params]
         if names and all(n in named_by_others for n in names):
@@ -310,8 +311,9 @@ def _vote(m: Match, vdb: VendorDB, brand: _Votes, platform: _Votes, software: _V
         v = vdb.get(name)
         if v is not None and not v.is_device_maker:
             software.add(name, probe, weight, witness, source)
-        elif key == "vendor" or (v is not None and v.kind == "brand" and m.observation.field == MAC_FIELD):
-            # A brand's registered OUI says whose label the NIC carries, not who built it.
+        elif key == "vendor" or (v is not None and v.kind == "brand" and source == MAC_SOURCE):
+            # A brand's registered OUI says whose label the NIC carries, not who built it: read
+            # from the ARP table or quoted in a realm or a serial alike.
             brand.add(name, probe, weight, witness, source)
         else:
             platform.add(name, probe, weight, witness, source)

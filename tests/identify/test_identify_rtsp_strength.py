@@ -146,3 +146,17 @@ def test_the_same_mac_in_the_arp_table_and_in_the_realm_is_one_witness_not_two(d
     # A strong RTSP signal beside it still restricts on its own.
     _, ident, verdict = _identify(db, ("rtsp.realm", "IP Camera(D2959)"), ("arp.mac", "b4:a3:82:01:a7:3f"))
     assert ident.support_probes == 2 and verdict.classification is Classification.RESTRICTED
+
+
+def test_a_brands_mac_in_a_realm_names_the_brand_and_its_platform_as_the_arp_table_does(db) -> None:  # type: ignore[no-untyped-def]
+    # https://github.com/bluenviron/mediamtx/issues/1631: an EZVIZ camera's DESCRIBE 401 with realm
+    # "588fcf7a1dc6", its MAC in Hangzhou Ezviz Software's block 58:8F:CF, and Hikvision's camera
+    # method list. EZVIZ is a brand: its OUI names the label on the card, the platform follows
+    # from the registry, exactly as when the MAC is read from the ARP table.
+    _, by_realm, _ = _identify(db, ("rtsp.realm", "588fcf7a1dc6"))
+    _, by_arp, _ = _identify(db, ("arp.mac", "58:8f:cf:7a:1d:c6"))
+    assert (by_realm.vendor, by_realm.platform_vendor) == (by_arp.vendor, by_arp.platform_vendor) == ("EZVIZ", "Hikvision")
+    # Hikvision's shared method list now confirms the platform the brand implies.
+    _, ident, verdict = _identify(db, ("rtsp.realm", "588fcf7a1dc6"), ("rtsp.public", HIKVISION_IPC_PUBLIC))
+    assert (ident.vendor, ident.platform_vendor) == ("EZVIZ", "Hikvision")
+    assert verdict.classification is Classification.REVIEW  # a MAC and a shared list: a lead, not a finding
