@@ -191,6 +191,8 @@ def check_fingerprint(db: FingerprintDB, fp: Fingerprint) -> Iterator[Problem]:
         yield Problem(name, f"has {len(fp.examples)} examples; 1 to {MAX_EXAMPLES} real examples are required", fid)
     if not fp.source.strip() or fp.source.strip().upper().startswith("TODO"):
         yield Problem(name, "has no source: name where its real examples came from", fid)
+    if fp.confirm_only and fp.strength != "weak":
+        yield Problem(name, f"is confirm_only but {fp.strength}: a shared signal that never names a maker alone is weak", fid)
     groups = set(fp.regex.groupindex)
     for bad in sorted(groups - PARAM_NAMES):
         yield Problem(name, f"named group {bad!r} is not an allowed param ({', '.join(sorted(PARAM_NAMES))})", fid)

@@ -58,6 +58,9 @@ class Fingerprint:
     params: Mapping[str, str] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
+    # A signal several makers' firmware shares (a method list): it confirms a maker other
+    # evidence names and never names one alone (identity.py).
+    confirm_only: bool = False
 
     def match(self, value: str) -> dict[str, str] | None:
         """Captured named groups (non-empty ones) if the pattern matches ``value``, else None."""
@@ -246,6 +249,7 @@ def _load_file(path: Path, schema_dir: Path, problems: list[Problem]) -> Fingerp
                 params=dict(raw.get("params") or {}),
                 flags=tuple(raw.get("flags", ())),
                 examples=tuple(Example(str(e["value"]), dict(e.get("params") or {})) for e in raw["examples"]),
+                confirm_only=bool(raw.get("confirm_only", False)),
             )
         )
     return FingerprintFile(

@@ -97,15 +97,19 @@ class Identity:
 
 
 class _Votes:
-    """value -> probe -> (best weight, witness text)."""
+    """value -> probe -> (best weight, witness text); and value -> witness source -> best weight,
+    for counting independent witnesses (see ``witness_source``)."""
 
     def __init__(self) -> None:
         self.by_value: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
+        self.by_source: dict[str, dict[str, float]] = defaultdict(dict)
 
-    def add(self, value: str, probe: str, weight: float, witness: str) -> None:
+    def add(self, value: str, probe: str, weight: float, witness: str, source: str | None = None) -> None:
         current = self.by_value[value].get(probe)
         if current is None or weight > current[0]:
             self.by_value[value][probe] = (weight, witness)
+        key = source or probe
+        self.by_source[value][key] = max(self.by_source[value].get(key, 0.0), weight)
 
     def score(self, value: str) -> float:
         return sum(w for w, _ in self.by_value.get(value, {}).values())
@@ -130,6 +134,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     attrs = {a: _Votes() for a in _ATTRS}
     evidence: list[Evidence] = []
     unknown: list[str] = []
+    confirming: list[Match] = []
     oui_vendor = None
     for result in results:
         evidence.extend(_evidence(result))
@@ -138,36 +143,31 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
             o = result.observation
             attrs[direct].add(o.value.strip()[:128], o.probe, DIRECT_WEIGHT, f"{o.field} (protocol field)")
         for m in result.matches:
-            weight = WEIGHTS.get(m.strength, 1.0)
-            probe = m.observation.probe
-            witness = _witness(m)
             unknown.extend(m.unknown_vendors)
+            if m.confirm_only:
+                confirming.append(m)
+                continue
             if m.fingerprint_id == "generic":
                 generic.append(f"{m.observation.field} {m.observation.value.strip()[:60]!r}")
+            weight, probe, witness = WEIGHTS.get(m.strength, 1.0), m.observation.probe, _witness(m)
             if m.fingerprint_id in FALLBACK_IDS:
                 fallback.add(m.params["vendor"], probe, weight, witness)
                 continue
             if m.fingerprint_id in DECLARED_IDS:
                 declared.add(m.params["vendor"], probe, weight, witness)
                 continue
-            for key in ("vendor", "platform_vendor"):
-                name = m.params.get(key)
-                if name is None:
-                    continue
-                v = vdb.get(name)
-                if v is not None and not v.is_device_maker:
-                    software.add(name, probe, weight, witness)
-                elif key == "vendor" or (v is not None and v.kind == "brand" and m.observation.field == MAC_FIELD):
-                    # A brand's registered OUI says whose label the NIC carries, not who built it.
-                    brand.add(name, probe, weight, witness)
-                else:
-                    platform.add(name, probe, weight, witness)
-            for a in _ATTRS:
-                if a in m.params:
-                    attrs[a].add(m.params[a], probe, weight, witness)
+            _vote(m, vdb, brand, platform, software, attrs)
         if result.observation.field == MAC_FIELD:
             named = [m.params["platform_vendor"] for m in result.matches if "platform_vendor" in m.params]
             oui_vendor = named[0] if named else (result.oui_org or oui_vendor)
+    # A confirm-only signal (a method list several makers' firmware sends) adds its weight to a
+    # maker or brand other evidence already names, and is left out otherwise: it never names one.
+    named_by_others = set(brand.by_value) | set(platform.by_value) | set(software.by_value)
+    named_by_others |= {b.platform for b in map(vdb.get, brand.by_value) if b is not None and b.platform}
+    for m in confirming:
+        names = [m.params[k] for k in ("vendor", "platform_vendor") if k in m.params]
+        if names and all(n in named_by_others for n in names):
+            _vote(m, vdb, brand, platform, software, attrs)
 
     the_brand, the_platform = brand.top(), platform.top()
     explanation: list[str] = []
@@ -287,6 +287,41 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     )
 
 
+MAC_SOURCE = "mac"
+
+
+def witness_source(m: Match) -> str:
+    """The independent witness a match is, for the evidence rule's count: its probe, except that
+    everything read from the device's MAC (the ARP table, a MAC quoted in a Digest realm, a serial
+    or a discovery reply) is one witness, the MAC's IEEE registrant, however many probes quote it.
+    Without this the same MAC seen by ARP and in an RTSP realm would count as two probes agreeing."""
+    if m.observation.field == MAC_FIELD or m.fingerprint_id.startswith("mac-in-field"):
+        return MAC_SOURCE
+    return m.observation.probe
+
+
+def _vote(m: Match, vdb: VendorDB, brand: _Votes, platform: _Votes, software: _Votes, attrs: dict[str, _Votes]) -> None:
+    """Count one match's maker, brand, software and attributes, at its strength, for its probe."""
+    weight, probe, witness = WEIGHTS.get(m.strength, 1.0), m.observation.probe, _witness(m)
+    source = witness_source(m)
+    for key in ("vendor", "platform_vendor"):
+        name = m.params.get(key)
+        if name is None:
+            continue
+        v = vdb.get(name)
+        if v is not None and not v.is_device_maker:
+            software.add(name, probe, weight, witness, source)
+        elif key == "vendor" or (v is not None and v.kind == "brand" and source == MAC_SOURCE):
+            # A brand's registered OUI says whose label the NIC carries, not who built it: read
+            # from the ARP table or quoted in a realm or a serial alike.
+            brand.add(name, probe, weight, witness, source)
+        else:
+            platform.add(name, probe, weight, witness, source)
+    for a in _ATTRS:
+        if a in m.params:
+            attrs[a].add(m.params[a], probe, weight, witness)
+
+
 def _related(vdb: VendorDB, a: str, b: str | None) -> str | None:
     """A sentence relating two vendors if vendors.yaml knows how they are related."""
     if b is None:
@@ -338,17 +373,18 @@ def _confidence(
 def _support(
     vdb: VendorDB, brand: _Votes, platform: _Votes, software: _Votes, maker: str | None, software_only: bool
 ) -> tuple[str | None, int]:
-    """The strongest witness for the maker and how many independent probes agree with it."""
+    """The strongest witness for the maker and how many independent witnesses (probes, the MAC
+    counted once: ``witness_source``) agree with it."""
     if maker is None:
         return None, 0
     per_probe: dict[str, float] = {}
     for votes in (software,) if software_only else (platform, brand):
-        for value, probes in votes.by_value.items():
+        for value, sources in votes.by_source.items():
             ok = value == maker if votes is software else (value == maker or _related(vdb, value, maker) is not None)
             if not ok:
                 continue
-            for probe, (weight, _) in probes.items():
-                per_probe[probe] = max(per_probe.get(probe, 0.0), weight)
+            for source, weight in sources.items():
+                per_probe[source] = max(per_probe.get(source, 0.0), weight)
     if not per_probe:
         return None, 0
     best = max(per_probe.values())

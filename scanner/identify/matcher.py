@@ -20,6 +20,7 @@ MAC_FIELD = "arp.mac"
 OUI_STRENGTH = "medium"
 MAC_IN_FIELD_STRENGTH = "weak"  # a MAC inside a realm, host name or serial: below the device's own
 IEEE_ORG_STRENGTH = "weak"  # an IEEE organisation no registry entry names, taken as the brand
+CONFIRM_ONLY_NOTE = "shared by several makers' firmware: confirms a maker other evidence names, never names one alone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class Match:
     params: dict[str, str] = field(default_factory=dict)  # constants + captures, vendor names canonical
     unknown_vendors: tuple[str, ...] = ()  # captured vendor names vendors.yaml does not know
     note: str = ""
+    confirm_only: bool = False  # counted only for a maker other evidence names (identity.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,8 @@ def match_observation(obs: Observation, db: FingerprintDB) -> MatchResult:
                         params[key] = canonical
                 else:
                     params[key] = raw[:200]
-            found.append(Match(obs, fp.id, fp.strength, params, tuple(unknown)))
+            note = CONFIRM_ONLY_NOTE if fp.confirm_only else ""
+            found.append(Match(obs, fp.id, fp.strength, params, tuple(unknown), note, fp.confirm_only))
             break  # first match wins within a file
     found += _resolved(obs, db, found)
     return MatchResult(obs, tuple(found))

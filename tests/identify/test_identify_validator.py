@@ -38,6 +38,13 @@ def test_more_than_twenty_examples_fails(db_factory) -> None:  # type: ignore[no
     assert any("[hikvision-app-webs]: has 21 examples" in p for p in _problems(db_factory, _with("http_server.yaml", doc)))
 
 
+def test_a_confirm_only_fingerprint_that_is_not_weak_fails(db_factory) -> None:  # type: ignore[no-untyped-def]
+    doc = copy.deepcopy(HTTP_SERVER)
+    doc["fingerprints"][1]["confirm_only"] = True  # App-webs is strong in the real file
+    problems = _problems(db_factory, _with("http_server.yaml", doc))
+    assert any("[hikvision-app-webs]: is confirm_only but strong" in p for p in problems), problems
+
+
 def test_a_todo_source_fails(db_factory) -> None:  # type: ignore[no-untyped-def]
     doc = copy.deepcopy(HTTP_SERVER)
     doc["fingerprints"][1]["source"] = "TODO: where did this come from"
