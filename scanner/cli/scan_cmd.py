@@ -113,7 +113,7 @@ def scan(
 ) -> None:
     """Scan networks for CCTV cameras, NVRs and DVRs, identify their real maker, and classify them.
 
-    Verdicts: restricted = the policy covers the maker or brand and the evidence is enough (one strong witness, or two or more independent probes agreeing); review = covered but named by one medium or weak witness only, a PRC maker named that weakly, a reported tie, or a conflict; clear = identified, not covered; unidentified = no maker named.
+    Verdicts: restricted = the policy covers the maker or brand and the evidence is enough (one strong witness, or two or more independent probes agreeing, or a medium witness and a second independent field of the same response agreeing); review = covered but named by one medium or weak witness only, a PRC maker named that weakly, a reported tie, or a conflict; clear = identified, not covered; unidentified = no maker named.
 
     Needs root for the ARP sweep; without root it uses the kernel's ARP cache and says so.
     """

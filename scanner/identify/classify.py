@@ -2,9 +2,10 @@
 
 The evidence rule (README, 'Verdicts', and ``cctv-scan scan --help`` say the same): a device is
 ``restricted`` only when the policy covers its maker or brand *and* the evidence is enough: one
-strong witness, or two or more independent probes agreeing, with confidence at least the
-policy's ``min_confidence``. A covered maker named by a single medium or weak witness is
-``review``, with that reason. A PRC-organised maker named that weakly is never ``clear`` either.
+strong witness, or two or more independent probes agreeing, or a medium witness corroborated by
+a second, independent field of the same response (identity.py says what independent means), with
+confidence at least the policy's ``min_confidence``. A covered maker named by a single medium or
+weak witness is ``review``, with that reason. A PRC-organised maker named that weakly is never ``clear`` either.
 A brand known only as the IEEE registrant of a MAC never restricts.
 
 Every verdict comes with sentences a removal officer can read in a terminal. The first is one
@@ -169,8 +170,8 @@ def _with_confidence(ident: Identity, p: Policy, first: str, *detail: str) -> Ve
         return _review(f"Weak evidence (confidence {ident.confidence:.2f}) for: {first}", *detail)
     if not ident.enough_to_restrict:
         return _review(
-            f"Not enough evidence to restrict ({ident.support_text()}; restricted needs one strong witness or two "
-            f"independent probes agreeing) for: {first}",
+            f"Not enough evidence to restrict ({ident.support_text()}; restricted needs one strong witness, two "
+            f"independent probes agreeing, or a medium witness and another field of the same response) for: {first}",
             *detail,
         )
     return Verdict(Classification.RESTRICTED, (first, *detail))

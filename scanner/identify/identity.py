@@ -3,9 +3,18 @@
 ``vendor`` is the brand the device presents; ``platform_vendor`` the company whose firmware or
 hardware it runs (OUI registrant, firmware web server, discovery protocol). Votes are weighted by
 fingerprint strength and counted once per probe, so two banners from one HTTP reply do not count
-as two independent witnesses. Confidence rises with independent agreeing probes and falls with
+as two independent probes. Confidence rises with independent agreeing probes and falls with
 unexplained disagreement. Disagreements are kept as sentences: a brand on the web page that
 differs from the maker the OUI or firmware names is the rebrand signal, and is stated as such.
+
+Within one probe, the witnesses are also kept apart by fingerprint, field and value: two
+different fingerprints that name the same maker from two different fields carrying different
+values of one response (Dahua's ``Rtsp Server/3.0`` banner and its method list; its ``DH`` SDP
+attribute and its ``Media Server`` session name) are two facts about the firmware, not one banner
+read twice. With one of them medium or stronger they *corroborate* each other (see
+``Identity.enough_to_restrict``). One value read by two fingerprints, one text repeated in two
+fields (a self-signed certificate's subject and issuer) or one fingerprint matching two fields
+stays one witness.
 """
 
 from __future__ import annotations
@@ -79,6 +88,10 @@ class Identity:
     evidence: tuple[Evidence, ...] = ()
     support_strength: str | None = None  # the strongest witness for the maker (strong|medium|weak)
     support_probes: int = 0  # independent probes whose witnesses agree with the maker
+    # the most witnesses agreeing with the maker inside one probe that are independent of each
+    # other (different fingerprints, fields and values), when one of them is medium or stronger;
+    # 0 when no probe has two such witnesses (see _corroborating)
+    support_fields: int = 0
     generic: tuple[str, ...] = ()  # 'onvif.manufacturer H264': values recognised as naming no maker
     fallback_brand: bool = False  # the brand is only a fallback: a MAC's IEEE registrant or a declared unknown maker
     declared_unknown: bool = False  # that fallback is a manufacturer the device declared (see DECLARED_IDS)
@@ -86,30 +99,53 @@ class Identity:
     @property
     def enough_to_restrict(self) -> bool:
         """The evidence rule for ``restricted`` (README, 'Verdicts'): one strong witness, or two
-        or more independent probes agreeing. One medium witness alone is a lead, not a finding."""
-        return not self.fallback_brand and (self.support_strength == "strong" or self.support_probes >= 2)
+        or more independent probes agreeing, or, within one probe, a medium (or stronger) witness
+        corroborated by a second, independent field of the same response. One medium witness
+        alone is a lead, not a finding."""
+        return not self.fallback_brand and (
+            self.support_strength == "strong" or self.support_probes >= 2 or self.support_fields >= 2
+        )
 
     def support_text(self) -> str:
         if self.support_strength is None:
             return "no witness"
         probes = "probe" if self.support_probes == 1 else "independent probes"
-        return f"{self.support_strength} evidence from {self.support_probes} {probes}"
+        text = f"{self.support_strength} evidence from {self.support_probes} {probes}"
+        if self.support_fields >= 2:
+            text += f", {self.support_fields} independent fields of one response agreeing"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Witness:
+    """One fingerprint's conclusion from one field's value (for telling corroboration apart)."""
+
+    fingerprint: str
+    field: str
+    value: str
+    weight: float
 
 
 class _Votes:
-    """value -> probe -> (best weight, witness text); and value -> witness source -> best weight,
-    for counting independent witnesses (see ``witness_source``)."""
+    """value -> probe -> (best weight, witness text); value -> witness source -> best weight, for
+    counting independent witnesses (see ``witness_source``); and value -> probe -> every witness,
+    for telling corroborating fields of one response apart (see ``_corroborating``)."""
 
     def __init__(self) -> None:
         self.by_value: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
         self.by_source: dict[str, dict[str, float]] = defaultdict(dict)
+        self.witnessed: dict[str, dict[str, list[_Witness]]] = defaultdict(lambda: defaultdict(list))
 
-    def add(self, value: str, probe: str, weight: float, witness: str, source: str | None = None) -> None:
+    def add(
+        self, value: str, probe: str, weight: float, witness: str, source: str | None = None, seen: _Witness | None = None
+    ) -> None:
         current = self.by_value[value].get(probe)
         if current is None or weight > current[0]:
             self.by_value[value][probe] = (weight, witness)
         key = source or probe
         self.by_source[value][key] = max(self.by_source[value].get(key, 0.0), weight)
+        if seen is not None:
+            self.witnessed[value][probe].append(seen)
 
     def score(self, value: str) -> float:
         return sum(w for w, _ in self.by_value.get(value, {}).values())
@@ -156,7 +192,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
             if m.fingerprint_id in DECLARED_IDS:
                 declared.add(m.params["vendor"], probe, weight, witness)
                 continue
-            _vote(m, vdb, brand, platform, software, attrs)
+            _vote(m, vdb, brand, platform, software, attrs, corroborates=True)
         if result.observation.field == MAC_FIELD:
             named = [m.params["platform_vendor"] for m in result.matches if "platform_vendor" in m.params]
             oui_vendor = named[0] if named else (result.oui_org or oui_vendor)
@@ -258,6 +294,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     scored = the_brand if brand is fallback else the_platform  # a fallback brand is scored as what it is: weak
     confidence = _confidence(vdb, brand, platform, software, scored, inferred, software_only)
     best, probes = _support(vdb, brand, platform, software, the_platform or the_brand, software_only)
+    fields = 0 if brand is fallback else _corroborating(vdb, brand, platform, software, the_platform or the_brand, software_only)
     values = {a: attrs[a].top() for a in _ATTRS}
     device_type = DeviceType(values["device_type"]) if values["device_type"] in DeviceType._value2member_map_ else DeviceType.UNKNOWN
     return Identity(
@@ -281,6 +318,7 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
         evidence=tuple(evidence),
         support_strength=best,
         support_probes=probes,
+        support_fields=fields,
         generic=tuple(dict.fromkeys(generic)),
         fallback_brand=brand is fallback,
         declared_unknown=brand is declared,
@@ -300,23 +338,38 @@ def witness_source(m: Match) -> str:
     return m.observation.probe
 
 
-def _vote(m: Match, vdb: VendorDB, brand: _Votes, platform: _Votes, software: _Votes, attrs: dict[str, _Votes]) -> None:
-    """Count one match's maker, brand, software and attributes, at its strength, for its probe."""
+def _vote(
+    m: Match,
+    vdb: VendorDB,
+    brand: _Votes,
+    platform: _Votes,
+    software: _Votes,
+    attrs: dict[str, _Votes],
+    corroborates: bool = False,
+) -> None:
+    """Count one match's maker, brand, software and attributes, at its strength, for its probe.
+    ``corroborates``: the match may also stand as an independent field of its response (a
+    confirm-only signal never does: it only adds weight to what others name)."""
     weight, probe, witness = WEIGHTS.get(m.strength, 1.0), m.observation.probe, _witness(m)
     source = witness_source(m)
+    seen = (
+        _Witness(m.fingerprint_id, m.observation.field, " ".join(m.observation.value.split()).casefold(), weight)
+        if corroborates
+        else None
+    )
     for key in ("vendor", "platform_vendor"):
         name = m.params.get(key)
         if name is None:
             continue
         v = vdb.get(name)
         if v is not None and not v.is_device_maker:
-            software.add(name, probe, weight, witness, source)
+            software.add(name, probe, weight, witness, source, seen)
         elif key == "vendor" or (v is not None and v.kind == "brand" and source == MAC_SOURCE):
             # A brand's registered OUI says whose label the NIC carries, not who built it: read
             # from the ARP table or quoted in a realm or a serial alike.
-            brand.add(name, probe, weight, witness, source)
+            brand.add(name, probe, weight, witness, source, seen)
         else:
-            platform.add(name, probe, weight, witness, source)
+            platform.add(name, probe, weight, witness, source, seen)
     for a in _ATTRS:
         if a in m.params:
             attrs[a].add(m.params[a], probe, weight, witness)
@@ -390,6 +443,35 @@ def _support(
     best = max(per_probe.values())
     name = next(k for k, w in WEIGHTS.items() if w == best) if best in WEIGHTS.values() else "weak"
     return name, len(per_probe)
+
+
+def _corroborating(
+    vdb: VendorDB, brand: _Votes, platform: _Votes, software: _Votes, maker: str | None, software_only: bool
+) -> int:
+    """The largest set of mutually independent witnesses for the maker inside one probe, when it
+    holds two or more and one is medium or stronger; else 0.
+
+    Independent: each pair differs in fingerprint, in field and in value. One banner read by an
+    alias and a grammar, the same MAC in a serial and a mac field, or one text in a certificate's
+    subject and issuer, count once. Witnesses for the maker's related brands count, as in
+    ``_support``; software (Apache, nginx) never names a maker and never corroborates one."""
+    if maker is None or software_only:
+        return 0
+    by_probe: dict[str, list[_Witness]] = defaultdict(list)
+    for votes in (platform, brand):
+        for value, probes in votes.witnessed.items():
+            if value == maker or _related(vdb, value, maker) is not None:
+                for probe, ws in probes.items():
+                    by_probe[probe].extend(ws)
+    best = 0
+    for ws in by_probe.values():
+        chosen: list[_Witness] = []
+        for w in sorted(ws, key=lambda w: -w.weight):  # greedy, strongest first
+            if all(w.fingerprint != c.fingerprint and w.field != c.field and w.value != c.value for c in chosen):
+                chosen.append(w)
+        if len(chosen) >= 2 and chosen[0].weight >= WEIGHTS["medium"]:
+            best = max(best, len(chosen))
+    return best
 
 
 def _support_text(platform: _Votes, brand: _Votes, software: _Votes, maker: str) -> str:
