@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from scanner.models import Observation
-from scanner.probes import dhip, mdns, onvif, sadp, ssdp, wsdiscovery
+from scanner.probes import dhip, dvrip_search, mdns, onvif, sadp, ssdp, wsdiscovery
 from scanner.probes._parsing import MAX_VALUE_CHARS, MAX_XML_BYTES, MalformedReply
 from scanner.probes.http import (
     Fetched,
@@ -110,6 +110,27 @@ def test_dhip_parser_survives_damaged_real_replies_lengths_and_json_attacks():
     parsed, refused = run_all(
         dhip.parse, samples, 3, allowed=(MalformedReply,), extra=lengths + attacks,
         check=lambda obs: check_observations(obs, probe="dhip", count_cap=dhip.MAX_FIELDS),
+    )
+    assert parsed > 20 and refused > 100
+
+
+def test_dvrip_search_parser_survives_damaged_real_replies_lengths_and_json_attacks():
+    from tests.probes.test_dvrip_search import BESDER_6024PB_SEARCH, BESDER_JSON, IPC_6A6B_JSON
+    from tests.probes.test_dvrip_search import framed as dvrip_framed
+
+    samples = (dvrip_framed(IPC_6A6B_JSON + b"\n\0"), dvrip_framed(BESDER_JSON), BESDER_6024PB_SEARCH)
+    body = BESDER_JSON
+    lengths = [dvrip_framed(body, declared=n) for n in (0, 1, len(body) - 1, len(body) + 1, 0x7FFFFFFF, 0xFFFFFFFF)]
+    attacks = [dvrip_framed(b) for b in (
+        deep_json(), b"[" * 2000 + b"]" * 2000, b'{"NetWork.NetCommon":' * 5000 + b"1" + b"}" * 5000, b"[]", b"1",
+        b"null", b"", b"\xff\xfe{}", b'{"NetWork.NetCommon":{"HostName":"' + b"A" * 15000 + b'"}}',
+        b'{"NetWork.NetCommon":{"SN":' + b"9" * 15000 + b"}}",
+        b'{"NetWork.NetCommon":{' + b",".join(b'"k%d":%d' % (i, i) for i in range(1500)) + b"}}",
+        b'{"NetWork.NetCommon":{"HostIP":"0xZZ00A8C0","GateWay":12,"Submask":null}}',
+    )] + [dvrip_framed(b"x" * TEN_MB), b"{" + b" " * TEN_MB + b"}"]
+    parsed, refused = run_all(
+        dvrip_search.parse, samples, 5, allowed=(MalformedReply,), extra=lengths + attacks,
+        check=lambda obs: check_observations(obs, probe="dvrip", count_cap=dvrip_search.MAX_FIELDS + 1),
     )
     assert parsed > 20 and refused > 100
 

@@ -66,6 +66,7 @@ FIELD_ROLES: dict[str, str] = {
     "dhip.vendor": MAKER,
     "dhip.oem": MAKER,
     "dhip.manufacturer": MAKER,
+    "dvrip.net_common.host_name": TEXT,
     "ssdp.server": TEXT,
     "http.server": TEXT,
     "rtsp.server": TEXT,
@@ -89,7 +90,7 @@ MAC_FIELDS = frozenset(
         "upnp.friendly_name", "snmp.sys_name",
         # the MAC a device states in an application protocol (ONVIF GetNetworkInterfaces, a
         # WS-Discovery mac scope, SADP/DHIP discovery), and UniFi's SDP session name '<MAC>_<n>'
-        "onvif.mac", "wsd.mac", "sadp.mac", "dhip.mac", "rtsp.sdp_session",
+        "onvif.mac", "wsd.mac", "sadp.mac", "dhip.mac", "dvrip.net_common.mac", "rtsp.sdp_session",
         # identifiers that often end in the MAC (a UUID's node field): counted only when the
         # prefix is a registry maker's, see REGISTRY_ONLY_MAC_FIELDS
         "wsd.endpoint", "wsd.scope", "onvif.scope", "upnp.udn", "ssdp.usn",

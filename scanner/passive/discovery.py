@@ -33,9 +33,9 @@ PROTOCOLS: tuple[DiscoveryProtocol, ...] = (
     DiscoveryProtocol("wsd", frozenset({3702}), "scanner.probes.wsdiscovery"),
     DiscoveryProtocol("sadp", frozenset({37020}), "scanner.probes.sadp"),
     DiscoveryProtocol("dhip", frozenset({37810}), "scanner.probes.dhip"),
-    # Xiongmai/DVRIP device search (answers on UDP 34569): the sender becomes a device from its
-    # frame; the reply body is counted as unread until a parser from a documented format exists.
-    DiscoveryProtocol("dvrip_search", frozenset({34569}), "scanner.probes.dvrip_search"),
+    # Xiongmai DVRIP device search: replies broadcast from/to UDP 34569; the Besder camera's own
+    # search messages come from 34571 (scanner.probes.dvrip_search names the sources).
+    DiscoveryProtocol("dvrip", frozenset({34569, 34571}), "scanner.probes.dvrip_search"),
 )
 BY_PORT = {port: proto for proto in PROTOCOLS for port in proto.ports}
 UPNP_DESCRIPTION = ("scanner.probes.ssdp", "parse_description")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .arp import ArpProbe
 from .base import DiscoveryProbe, HostProbe, Probe, ProbeContext
 from .dhip import DhipProbe
+from .dvrip_search import DvripSearchProbe
 from .http import HttpProbe
 from .mdns import MdnsProbe
 from .onvif import OnvifProbe
@@ -24,6 +25,7 @@ ALL_PROBES: list[type[Probe]] = [
     WsDiscoveryProbe,
     SadpProbe,
     DhipProbe,
+    DvripSearchProbe,
     MdnsProbe,
     SsdpProbe,
     WsDiscoveryUnicastProbe,

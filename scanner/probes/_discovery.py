@@ -86,6 +86,7 @@ def multicast_discover(
     listen_port: int = 0,
     join_group: str | None = None,
     broadcast: bool = False,
+    bind_any: bool = False,
     retries: int = 1,
 ) -> ProbeOutput:
     out = ProbeOutput()
@@ -103,7 +104,8 @@ def multicast_discover(
     for addr in locals_:
         try:
             try:
-                sock = _udp.open_socket(addr.ip, listen_port, join_group=join_group, broadcast=broadcast)
+                sock = _udp.open_socket(addr.ip, listen_port, join_group=join_group, broadcast=broadcast,
+                                        bind_any=bind_any)
             except OSError:
                 if not listen_port:
                     raise

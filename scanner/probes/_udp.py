@@ -43,6 +43,7 @@ def open_socket(
     *,
     join_group: str | None = None,
     broadcast: bool = False,
+    bind_any: bool = False,
 ) -> socket.socket:
     """A UDP socket bound to ``local_ip:port`` that sends multicast from ``local_ip`` with TTL 1
     (discovery never leaves the link) and does not hear its own multicast."""
@@ -54,9 +55,10 @@ def open_socket(
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
     if local_ip != "0.0.0.0":
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(local_ip))
-    # A listener on a well-known port (SADP replies by multicast to 37020) must bind the wildcard
-    # address to receive group traffic; an ephemeral socket binds the interface address.
-    sock.bind(("0.0.0.0" if join_group else local_ip, port))
+    # A listener on a well-known port (SADP replies by multicast to 37020, DVRIP devices by
+    # broadcast to 34569) must bind the wildcard address to receive group or broadcast traffic;
+    # an ephemeral socket binds the interface address.
+    sock.bind(("0.0.0.0" if join_group or bind_any else local_ip, port))
     if join_group:
         mreq = struct.pack("4s4s", socket.inet_aton(join_group), socket.inet_aton(local_ip))
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)

@@ -105,3 +105,26 @@ def test_without_raw_socket_rights_the_scan_says_so_and_still_finds_the_devices(
     assert set(found) == set(expected)
     for ip, want in expected.items():
         assert found[ip]["platform_vendor"] == want["platform_vendor"]
+
+
+def test_the_xiongmai_recorder_is_found_by_its_dvrip_search_reply(full_scan):
+    doc, devices = full_scan
+    assert "dvrip" in doc["scan"]["probes"]
+    lab_device = next(d for d in devices.values() if d.profile_name == "xiongmai-nbd80x16s-kl")
+    found = next(d for d in doc["devices"] if d["ip"] == lab_device.ip)
+    dvrip = [e for e in found["evidence"] if e["fingerprint"] == "dvrip-other-function"]
+    assert dvrip and dvrip[0]["value"] == "D=2019-02-28 17:30:58 V=92a9902100ec7c4"
+    assert found["serial"] == "41e6853ada5e9323"
+
+
+def test_the_dvrip_search_alone_names_the_xiongmai_platform(tmp_path):
+    """Only ARP and the DVRIP search: the broadcast answer, heard on UDP 34569, names the device."""
+    with Lab(["xiongmai-nbd80x16s-kl", "axis-p3245-lve"], services={"dvrip"}) as lab:
+        doc = scan_in(lab, tmp_path, "--probes", "arp,dvrip")
+        xm = lab.device("xiongmai-nbd80x16s-kl")
+        axis = lab.device("axis-p3245-lve")
+    found = {d["ip"]: d for d in doc["devices"]}
+    assert found[xm.ip]["platform_vendor"] == "Xiongmai"
+    assert found[xm.ip]["mac"] == xm.mac
+    assert found[axis.ip]["platform_vendor"] != "Xiongmai"
+    assert doc["scan"]["attempts"]["dvrip"].get("ok") == 1

@@ -406,6 +406,60 @@ def test_dhip_survives_garbage_and_still_answers(net, device):
     assert device.poll() is None
 
 
+# -- DVRIP (Xiongmai device search) ------------------------------------------------------------
+
+# A Besder camera's NetWork.NetCommon reply (sol-vin/xiongmai-investigational-journey
+# src/commands/network.cr @ 8454f6fe2ee09beb538d568b86b445eae7ad8bc0), address fields left to the
+# device.
+DVRIP = {"net_common": {"ChannelNum": 1, "DeviceType": 1, "GateWay": None, "HostIP": None, "HostName": "LocalHost",
+                        "MAC": "{mac}", "OtherFunction": "D=2019-02-28 17:30:58 V=92a9902100ec7c4",
+                        "SN": "41e6853ada5e9323", "Submask": None, "TCPPort": 34567}}
+DVRIP_SEARCH = struct.pack("<BBHIIHHI", 0xFF, 0, 0, 0, 0, 0, 1530, 0)
+
+
+def dvrip_replies(net: NetPair, dest: str, payloads: list[bytes] = (), wait: float = 1.5) -> list[tuple[bytes, tuple[str, int]]]:
+    """Send the search (after ``payloads``) from UDP 34569, as clients do, and collect what the
+    device sends back: its answers come by broadcast to 34569."""
+    sock = net.udp_socket(bind_port=34569)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    try:
+        for junk in payloads:
+            sock.sendto(junk, (dest, 34569))
+        sock.sendto(DVRIP_SEARCH, (dest, 34569))
+        got, deadline = [], time.monotonic() + wait
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                data, sender = sock.recvfrom(65535)
+            except TimeoutError:
+                break
+            if sender[0] == net.dev_ip:
+                got.append((data, sender))
+        return got
+    finally:
+        sock.close()
+
+
+def test_dvrip_search_by_broadcast_or_unicast_gets_one_broadcast_net_common_reply(net):
+    with device_process(net, [("dvrip", DVRIP)]) as proc:
+        for dest in (f"198.18.{net.subnet}.255", net.dev_ip):
+            replies = dvrip_replies(net, dest)
+            assert len(replies) == 1, dest
+            data, sender = replies[0]
+            assert sender == (net.dev_ip, 34569)
+            head, version, _, _, _, _, message, length = struct.unpack_from("<BBHIIHHI", data)
+            assert (head, message, length) == (0xFF, 1531, len(data) - 20)
+            assert data.endswith(b"\n\x00")
+            common = json.loads(data[20:-2])["NetWork.NetCommon"]
+            assert common["HostIP"] == "0x%08X" % struct.unpack("<I", socket.inet_aton(net.dev_ip))[0]
+            assert common["Submask"] == "0x00FFFFFF"
+            assert common["MAC"] == DEVICE_MAC and common["SN"] == "41e6853ada5e9323"
+            assert list(common)[:3] == ["ChannelNum", "DeviceType", "GateWay"]  # the profile's order
+        junk = [*GARBAGE, struct.pack("<BBHIIHHI", 0xFF, 0, 0, 0, 0, 0, 1531, 0xFFFFFFFF) + b"{"]
+        assert len(dvrip_replies(net, net.dev_ip, junk)) == 1
+        assert proc.poll() is None
+
+
 # -- WS-Discovery -----------------------------------------------------------------------------
 
 def wsd_probe(message_id: str, types: str | None, scopes: str | None = None) -> bytes:
@@ -717,7 +771,7 @@ def test_device_announces_wsd_hello_and_ssdp_notify_on_start_and_closes_cleanly(
 # -- the real profiles ------------------------------------------------------------------------
 
 PROFILE_DIR = ROOT / "scanner" / "lab" / "profiles"
-MINE = ("sadp", "dhip", "wsd", "onvif", "mdns", "ssdp")
+MINE = ("sadp", "dhip", "dvrip", "wsd", "onvif", "mdns", "ssdp")
 
 
 def _profiles_with_discovery() -> list[Path]:
@@ -790,6 +844,9 @@ def test_each_profile_answers_discovery_with_its_own_identity(net2, path):
             if onvif_cfg.get("listen", True) and "onvif" in services:
                 status, payload = http_post(net2, int(onvif_cfg.get("port", 80)), soap("GetSystemDateAndTime"))
                 assert status == 200 and b"UTCDateTime" in payload
+            if "dvrip" in services:
+                [(data, _)] = dvrip_replies(net2, net2.dev_ip)
+                assert json.loads(data[20:-2])["NetWork.NetCommon"]["MAC"] == profile["mac"]
             if "ssdp" in services:
                 replies = exchange(sock, msearch("upnp:rootdevice"), ("239.255.255.250", 1900))
                 assert ssdp_headers(replies[0][0])["LOCATION"].startswith(f"http://{net2.dev_ip}:")
