@@ -60,9 +60,8 @@ def test_one_strong_rtsp_signal_names_the_platform_and_restricts(db, field, valu
 LEADS = [
     # lal pkg/rtsp/auth_test.go @e0a5c4dd57e92025a7c4061b8a632083860aa228: a plain name and version
     pytest.param([("rtsp.server", "Rtsp Server/3.0")], "Dahua", id="rtsp-server-3"),
-    # retina dahua_describe_h265_pcma.txt: a private SDP attribute another stack can imitate
-    pytest.param([("rtsp.sdp_session", "Media Server"), ("rtsp.sdp_attribute", "packetization-supported:DH")], "Dahua",
-                 id="dahua-sdp"),
+    # retina dahua_describe_h265_pcma.txt: a private SDP attribute another stack can imitate, alone
+    pytest.param([("rtsp.sdp_attribute", "packetization-supported:DH")], "Dahua", id="dahua-sdp-attribute"),
     # go2rtc issue 2232: a Hikvision DS-2CD1148-I/B whose realm is its MAC (Hikvision's B4:A3:82)
     pytest.param([("rtsp.realm", "b4a38201a73f")], "Hikvision", id="hikvision-mac-realm"),
     # nmap nmap-service-probes, Dahua IP camera rtspd: Basic realm "device"
@@ -160,3 +159,11 @@ def test_a_brands_mac_in_a_realm_names_the_brand_and_its_platform_as_the_arp_tab
     _, ident, verdict = _identify(db, ("rtsp.realm", "588fcf7a1dc6"), ("rtsp.public", HIKVISION_IPC_PUBLIC))
     assert (ident.vendor, ident.platform_vendor) == ("EZVIZ", "Hikvision")
     assert verdict.classification is Classification.REVIEW  # a MAC and a shared list: a lead, not a finding
+
+
+def test_two_independent_fields_of_one_dahua_describe_corroborate_and_restrict(db) -> None:  # type: ignore[no-untyped-def]
+    # retina dahua_describe_h265_pcma.txt: the session name and the private attribute are two facts
+    # about the firmware, from two fields of one answer (identity.py, "corroborate")
+    _, ident, verdict = _identify(db, ("rtsp.sdp_session", "Media Server"), ("rtsp.sdp_attribute", "packetization-supported:DH"))
+    assert ident.platform_vendor == "Dahua" and ident.support_fields >= 2
+    assert verdict.classification is Classification.RESTRICTED
