@@ -59,6 +59,7 @@ FIELD_ROLES: dict[str, str] = {
     "sadp.device_type": MODEL,
     "sadp.device_description": MODEL,
     "sadp.oem": MAKER,
+    "sadp.oem_info": MAKER,  # the name the SADP probe gives OEMInfo (scanner/probes/_parsing.py)
     "sadp.vendor": MAKER,
     "sadp.manufacturer": MAKER,
     "dhip.device_type": MODEL,

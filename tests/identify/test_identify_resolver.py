@@ -316,3 +316,11 @@ def test_an_ieee_organisation_names_a_maker_only_on_word_boundaries() -> None:
     # the registrant's own typo glues a word on; a long name still reads as the maker
     assert vdb.by_ieee_org("ZHEJIANG DAHUA TECHNOLOGYCO.,LTD") == "Dahua"
     assert vdb.by_ieee_org("HANWHA VISION VIETNAM COMPANY LIMITED") == "Hanwha"
+
+
+def test_sadp_oem_info_is_read_as_a_maker_field_and_its_na_names_nothing(registry_only) -> None:  # type: ignore[no-untyped-def]
+    # the SADP probe names OEMInfo 'sadp.oem_info' (scanner/probes/_parsing.py); a Hikvision DVR's
+    # ProbeMatch sends N/A there (https://www.mhzhuji.com/zhuji_info_958/, corpus discovery.yaml)
+    assert FIELD_ROLES["sadp.oem_info"] == FIELD_ROLES["sadp.vendor"]
+    result = match_observation(Observation("198.18.0.9", "sadp", "sadp.oem_info", "N/A"), registry_only)
+    assert [m.fingerprint_id for m in result.matches] == []
