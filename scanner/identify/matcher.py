@@ -79,11 +79,18 @@ def _resolved(obs: Observation, db: FingerprintDB, found: list[Match]) -> list[M
     """The registry resolver's conclusions (aliases, model grammars, OEM tables, generic values)
     and any MAC inside the field, leaving out what a fingerprint already concluded."""
     have = {v for m in found for k, v in m.params.items() if k in VENDOR_PARAMS}
+    # 'Microsoft' in 'Microsoft-IIS/8.0': where a fingerprint read the value as a piece of software,
+    # the software's maker named in it made the software, not the device (vendors.yaml: parent)
+    software_makers = {
+        v.parent for v in map(db.vendors.get, have) if v is not None and not v.is_device_maker and v.parent
+    }
     out = []
     for r in resolver.resolve(obs, db.vendors):
         if r.fingerprint_id == "generic" and found:
             continue  # a fingerprint knew the value; it says more than 'generic'
         concluded = {v for k, v in r.params.items() if k in VENDOR_PARAMS}
+        if concluded and concluded <= software_makers and r.fingerprint_id.startswith("alias:"):
+            continue
         if concluded and concluded <= have and "model" not in r.params:
             continue
         out.append(Match(obs, r.fingerprint_id, r.strength, dict(r.params), (), r.note))
