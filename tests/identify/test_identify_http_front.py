@@ -92,3 +92,19 @@ def test_a_generic_title_beside_a_maker_s_redirect_does_not_override_it() -> Non
 def test_d_link_server_header_names_model_and_firmware(server: str, model: str, firmware: str) -> None:
     device = _device(("http.server", server))
     assert (device.vendor, device.model, device.firmware) == ("D-Link", model, firmware)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "maker", "model"),
+    [
+        # Rapid7 Recog xml/http_wwwauth.xml (Cisco IOS 12.x; Linksys WRT54G family)
+        ("http.realm", "level_15 or view_access", "Cisco", None),
+        ("http.realm", "WRT54GL", "Linksys", "WRT54GL"),
+        # Rapid7 Recog xml/html_title.xml (Freebox OS)
+        ("http.title", "Freebox OS :: Identification", "Freebox", None),
+    ],
+)
+def test_network_gear_front_pages_name_their_maker(field: str, value: str, maker: str, model: str | None) -> None:
+    device = _device((field, value))
+    assert (device.platform_vendor, device.model) == (maker, model)
+
