@@ -28,7 +28,20 @@ _SAFE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_SAFE):  # type: ignore[misc,valid-type]
-    """SafeLoader that keeps dates as the strings the author wrote (the schemas expect strings)."""
+    """SafeLoader that keeps dates as the strings the author wrote (the schemas expect strings)
+    and refuses a key written twice in one mapping: YAML would keep the last one silently, and a
+    vendor entry with two ``models:`` keys once lost a whole list of grammars that way."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} written twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
 _Loader.yaml_implicit_resolvers = {

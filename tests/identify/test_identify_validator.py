@@ -186,3 +186,16 @@ def test_a_policy_naming_an_unknown_list_fails(db_factory, tmp_path) -> None:  #
         "id: bad\ntitle: bad\nsource: none\ncovers: {lists: [no_such_list]}\n", encoding="utf-8"
     )
     assert any(str(p).startswith("policies/bad.yaml:") and "no_such_list" in str(p) for p in check_database(db))
+
+
+def test_a_key_written_twice_in_one_mapping_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # a vendor entry with two 'models:' keys: plain YAML keeps the second list and drops the first
+    from scanner.identify._schema import YamlError, read_yaml
+
+    twice = tmp_path / "vendors.yaml"
+    twice.write_text("vendors:\n  - name: Panasonic\n    models: [a]\n    models: [b]\n", encoding="utf-8")
+    with pytest.raises(YamlError, match="written twice"):
+        read_yaml(twice)
+    once = tmp_path / "ok.yaml"
+    once.write_text("vendors:\n  - name: Panasonic\n    models: [a, b]\n", encoding="utf-8")
+    assert read_yaml(once) == {"vendors": [{"name": "Panasonic", "models": ["a", "b"]}]}
