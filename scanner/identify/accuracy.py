@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..models import Classification, Host, Observation
+from ._schema import read_yaml
 from .classify import classify
 from .devices import build_devices
 from .fingerprints import FingerprintDB
@@ -130,7 +129,7 @@ def _covered(policy: Policy, vdb: VendorDB, *names: str | None) -> bool:
 
 
 def load_corpus(path: Path) -> list[dict[str, Any]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)  # a key written twice is an error, not a silent overwrite
     if not isinstance(data, list):
         raise ValueError(f"{path}: the corpus is a YAML list of observations")
     return data
@@ -170,7 +169,7 @@ def load_records(directory: Path) -> list[Record]:
     """Every record in ``directory/*.yaml``, in file then list order."""
     records = []
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = read_yaml(path) or []  # a key written twice is an error
         if not isinstance(data, list):
             raise ValueError(f"{path}: a corpus file is a YAML list of records")
         for raw in data:
