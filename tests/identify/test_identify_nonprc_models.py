@@ -73,8 +73,6 @@ NON_PRC = [
     ("http.title", "IQeye703 IQEYE011750: Live Images", "IQinVision", RECOG.format("html_title.xml", 2747)),
     ("onvif.model", "AV12186DN", "Arecont Vision", "https://github.com/CamioCam/rtsp/issues/56"),
     ("onvif.model", "AV20185DN", "Arecont Vision", "https://github.com/CamioCam/rtsp/issues/56"),
-    # Verkada (cloud-managed; the model as its datasheet names it)
-    ("dhcp.hostname", "CD22", "Verkada", "https://github.com/ch-bas/cctv-camera-database/pull/276"),
 ]
 
 # Model numbers of PRC makers (and their brands) that real users reported: no non-PRC grammar may
