@@ -8,8 +8,9 @@ vendors.yaml say where the rest was looked for):
   author counted 6,435 times on Shodan): it names Kedacom, strongly, and nobody else.
 - HiSilicon's camera SDK answers RTSP with ``WWW-Authenticate: Basic realm="Hisilicon"``
   (marcosjom/sys-nbframework-src src/net/NBRtspClientConn.c @590fb14ce03d170f08bfa09fe7bc0e5a5cdd593a,
-  an RTSP client's comment listing what its cameras sent). The SDK is the chip vendor's reference
-  firmware that many camera makers ship: it says "camera" and names no maker at all.
+  an RTSP client's comment listing what its devices sent). The SDK is the chip vendor's reference
+  firmware that many camera makers ship: it is named as software (vendors.yaml kind software, like
+  a web server) and never as the device's maker, nor does it say camera or recorder.
 """
 
 from __future__ import annotations
@@ -64,15 +65,19 @@ def test_other_webs_servers_are_not_read_as_kedacom(db, banner) -> None:  # type
     assert "Kedacom" not in _named(result)
 
 
-def test_hisilicon_sdk_realm_says_camera_and_names_no_maker(db) -> None:  # type: ignore[no-untyped-def]
+def test_hisilicon_sdk_realm_names_the_sdk_as_software_and_no_maker(db) -> None:  # type: ignore[no-untyped-def]
     assert NBFRAMEWORK
     result = match_observation(_obs("rtsp.realm", "Hisilicon"), db)
     assert {m.fingerprint_id for m in result.matches} == {"hisilicon-sdk-rtsp-realm"}
-    assert _named(result) == set()
+    assert _named(result) == {"HiSilicon"}
+    assert db.vendors.get("HiSilicon").kind == "software"
     ident = build_identity([result], db)
     assert ident.vendor is None and ident.platform_vendor is None
-    assert ident.device_type is DeviceType.CAMERA
+    assert ident.software_only and ident.software == "HiSilicon"
+    # the source does not say camera or recorder (lab profile uniview-rtsp-mac-realm)
+    assert ident.device_type is DeviceType.UNKNOWN
     assert not ident.enough_to_restrict
+    assert "Huawei" not in ident.candidates  # HiSilicon's parent is not the device's maker either
 
 
 def test_hisilicon_sdk_realm_and_server_together_still_name_no_maker(db) -> None:  # type: ignore[no-untyped-def]
@@ -83,10 +88,26 @@ def test_hisilicon_sdk_realm_and_server_together_still_name_no_maker(db) -> None
         match_observation(_obs("rtsp.realm", "Hisilicon"), db),
         match_observation(_obs("rtsp.server", "Hisilicon Streaming Media Server/1.0.0(Dec 23 2014)"), db),
     ]
-    assert all(_named(r) == set() for r in results)
+    assert all(_named(r) <= {"HiSilicon"} for r in results)
     ident = build_identity(results, db)
     assert ident.vendor is None and ident.platform_vendor is None
     assert ident.device_type is DeviceType.CAMERA
+
+
+def test_hisilicon_sdk_realm_beside_the_makers_mac_leaves_the_maker_alone(db) -> None:  # type: ignore[no-untyped-def]
+    # The same source's device: a Digest realm that is its MAC (OUI 48-EA-63, Zhejiang Uniview)
+    # and the Basic realm "Hisilicon" (lab profile uniview-rtsp-mac-realm). The SDK is said as
+    # software; the maker stays the MAC's, with no conflict and no second candidate.
+    ip = "198.18.0.27"
+    results = [
+        match_observation(_obs("rtsp.realm", "48ea63c2402b", ip), db),
+        match_observation(_obs("rtsp.realm", "Hisilicon", ip), db),
+        match_observation(_obs("arp.mac", "48:ea:63:c2:40:2b", ip), db),
+    ]
+    ident = build_identity(results, db)
+    assert (ident.vendor, ident.platform_vendor) == ("Uniview", "Uniview")
+    assert ident.software == "HiSilicon" and not ident.software_only
+    assert set(ident.candidates) == {"Uniview"} and not ident.conflicts
 
 
 @pytest.mark.parametrize(
