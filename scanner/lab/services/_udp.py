@@ -1,4 +1,4 @@
-"""Shared plumbing for the lab's UDP discovery responders (wsd, sadp, dhip, ssdp).
+"""Shared plumbing for the lab's UDP discovery responders (wsd, sadp, dhip, ssdp, mdns, dvrip).
 
 Each responder listens on the discovery port at the device's own address and on the protocol's
 multicast group (joined on the device's address), with one thread that reads datagrams, hands
@@ -88,13 +88,24 @@ class UdpResponder:
     returns back to the sender.
     """
 
-    def __init__(self, name: str, device: DeviceContext, port: int, group: str | None, reply: Reply) -> None:
+    def __init__(
+        self, name: str, device: DeviceContext, port: int, group: str | None, reply: Reply, *, broadcast: str | None = None
+    ) -> None:
         self.name = name
         self._reply = reply
         self._stop = threading.Event()
+        # ``broadcast``: the subnet's broadcast address, for protocols whose devices hear requests
+        # there and answer there, not to the sender (Xiongmai's DVRIP search)
+        self._answer_to = (broadcast, port) if broadcast else None
         self.unicast = _udp_socket(device)
+        if broadcast:
+            self.unicast.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         self.unicast.bind((device.ip, port))
         self._socks = [self.unicast]
+        if broadcast and broadcast != device.ip:
+            listener = _udp_socket(device)
+            listener.bind((broadcast, port))
+            self._socks.append(listener)
         if group:
             member = _udp_socket(device)
             member.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
@@ -138,7 +149,7 @@ class UdpResponder:
         if answer is None:
             return
         for datagram in answer if isinstance(answer, list) else [answer]:
-            self.send(datagram, sender)
+            self.send(datagram, self._answer_to or sender)
 
     def close(self) -> None:
         self._stop.set()

@@ -28,18 +28,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import logging
-import selectors
 import socket
 import struct
 import subprocess
-import threading
 from typing import Any
 
-from scanner.lab.services._udp import MAX_DATAGRAM, POLL_SECONDS, _udp_socket, fill
+from scanner.lab.services._udp import UdpResponder, fill
 from scanner.lab.services.base import DeviceContext
-
-log = logging.getLogger(__name__)
 
 PORT = 34569
 SEARCH_REQUEST = 1530
@@ -96,9 +91,10 @@ def reply(device: DeviceContext, config: dict[str, Any], network: ipaddress.IPv4
 
 
 class DvripService:
-    """One socket on the device's address (unicast requests, and every answer leaves from it) and
-    one on the subnet's broadcast address (each device in a namespace gets its own copy of a
-    broadcast request). Answers go to the broadcast address, port 34569."""
+    """The shared UDP responder (``_udp.UdpResponder``) in its broadcast form: one socket on the
+    device's address (unicast requests, and every answer leaves from it) and one on the subnet's
+    broadcast address (each device in a namespace gets its own copy of a broadcast request);
+    answers go to the broadcast address, port 34569."""
 
     def __init__(self, device: DeviceContext, config: dict[str, Any]) -> None:
         self.device = device
@@ -106,48 +102,15 @@ class DvripService:
         self.port = int(config.get("port", PORT))
         self.network = interface_network(device)
         self.broadcast = str(self.network.network.broadcast_address)
-        self._stop = threading.Event()
-        self.unicast = _udp_socket(device)
-        self.unicast.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        self.unicast.bind((device.ip, self.port))
-        self._socks = [self.unicast]
-        if self.broadcast != device.ip:
-            listener = _udp_socket(device)
-            listener.bind((self.broadcast, self.port))
-            self._socks.append(listener)
-        self._selector = selectors.DefaultSelector()
-        for sock in self._socks:
-            self._selector.register(sock, selectors.EVENT_READ)
-        self._thread = threading.Thread(target=self._run, name="lab-dvrip", daemon=True)
-        self._thread.start()
+        self._responder = UdpResponder("dvrip", device, self.port, None, self._reply, broadcast=self.broadcast)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                ready = self._selector.select(POLL_SECONDS)
-            except (OSError, ValueError):
-                return
-            for key, _ in ready:
-                try:
-                    data, sender = key.fileobj.recvfrom(MAX_DATAGRAM + 1)  # type: ignore[union-attr]
-                except OSError:
-                    continue
-                if not data or len(data) > MAX_DATAGRAM or not is_search(data):
-                    continue  # our own broadcast answers come back here too
-                try:
-                    self.unicast.sendto(reply(self.device, self.config, self.network), (self.broadcast, self.port))
-                except Exception:  # a bad packet or a send error must never end the responder
-                    log.debug("dvrip: search from %s not answered", sender, exc_info=True)
+    def _reply(self, data: bytes, sender: tuple[str, int]) -> bytes | None:
+        if not is_search(data):
+            return None  # our own broadcast answers come back here too
+        return reply(self.device, self.config, self.network)
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self._selector.close()
-        for sock in self._socks:
-            try:
-                sock.close()
-            except OSError:
-                pass
+        self._responder.close()
 
 
 def start(device: DeviceContext, config: dict[str, Any]) -> DvripService:
