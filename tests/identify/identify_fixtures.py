@@ -10,7 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from scanner.identify import default_database_path
+from scanner.identify import build_identity, default_database_path, load_policy, match_observation
+from scanner.identify.classify import classify
+from scanner.models import Observation
 
 REPO_DB = default_database_path()
 
@@ -164,3 +166,11 @@ def structural(problems) -> list[str]:  # type: ignore[no-untyped-def]
     repository + path + commit, the tests that need a clean fixture database leave that one rule
     out (test_identify_selftest and test_identify_resolver test the rule itself)."""
     return [str(p) for p in problems if "source has no address" not in str(p)]
+
+
+def identify_alone(db, *observations: tuple[str, str], ip: str = "198.18.0.20"):  # type: ignore[no-untyped-def]
+    """(identity, verdict under uk-sensitive-sites) of one device seen only through these
+    (field, value) pairs, each observed by the probe its field names."""
+    found = [Observation(ip=ip, probe=f.split(".")[0], field=f, value=v) for f, v in observations]
+    ident = build_identity([match_observation(o, db) for o in found], db)
+    return ident, classify(ident, load_policy("uk-sensitive-sites", db), db.vendors)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import pytest
 from identify_fixtures import REPO_DB
+from identify_fixtures import identify_alone as _verdict
 
-from scanner.identify import build_identity, load_database, load_policy, match_observation
-from scanner.identify.classify import classify
-from scanner.models import Classification, Observation
-
-IP = "198.18.0.20"
+from scanner.identify import load_database
+from scanner.models import Classification
 
 # q191201771/lal pkg/rtsp/auth_test.go @e0a5c4dd57e92025a7c4061b8a632083860aa228: OPTIONS answer
 # on Dahua's /cam/realmonitor path (record rtsp-dahua-options-rtsp-server-3-lal-auth-test)
@@ -37,12 +35,6 @@ DAHUA_DESCRIBE = (("rtsp.sdp_session", "Media Server"), *DAHUA_DH_ATTRIBUTES)
 @pytest.fixture(scope="module")
 def db():  # type: ignore[no-untyped-def]
     return load_database(REPO_DB)
-
-
-def _verdict(db, *observations: tuple[str, str]):  # type: ignore[no-untyped-def]
-    found = [Observation(ip=IP, probe=f.split(".")[0], field=f, value=v) for f, v in observations]
-    ident = build_identity([match_observation(o, db) for o in found], db)
-    return ident, classify(ident, load_policy("uk-sensitive-sites", db), db.vendors)
 
 
 @pytest.mark.parametrize(

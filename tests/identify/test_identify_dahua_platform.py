@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pytest
 from identify_fixtures import REPO_DB
+from identify_fixtures import identify_alone as _verdict
 
-from scanner.identify import build_identity, http_marker_paths, load_database, load_policy, match_observation
-from scanner.identify.classify import classify
-from scanner.models import Classification, Observation
+from scanner.identify import http_marker_paths, load_database
+from scanner.models import Classification
 
-IP = "198.18.0.20"
 # Start of the GET / body of a Q-See NVR (Dahua OEM), VirusFriendly/Krunstkammer
 # nmap-signatures/tcp85-Qsee-NVR.sf @98ae4d21de8c8e12e401fd631d9b94050b820f00
 QSEE_BODY = (
@@ -28,12 +27,6 @@ QSEE_BODY = (
 @pytest.fixture(scope="module")
 def db():  # type: ignore[no-untyped-def]
     return load_database(REPO_DB)
-
-
-def _verdict(db, *observations: tuple[str, str]):  # type: ignore[no-untyped-def]
-    found = [Observation(ip=IP, probe=f.split(".")[0], field=f, value=v) for f, v in observations]
-    ident = build_identity([match_observation(o, db) for o in found], db)
-    return ident, classify(ident, load_policy("uk-sensitive-sites", db), db.vendors)
 
 
 @pytest.mark.parametrize(

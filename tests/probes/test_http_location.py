@@ -118,28 +118,28 @@ def _probe(ip: str):
     return HttpProbe().probe(ctx, Host(ip=ip))
 
 
+def _probe_served(netpair, routes):  # type: ignore[no-untyped-def]
+    """The HTTP probe run from one namespace against a real server in the other serving ``routes``."""
+    proc = start_in(netpair.b, servers.http_server, netpair.b_ip, 80, routes)
+    try:
+        wait_listening(netpair, 80)
+        return run_in(netpair.a, _probe, netpair.b_ip)
+    finally:
+        proc.kill()
+
+
 def test_active_probe_records_each_hop_even_in_a_loop(netpair):
     routes = {
         "/": (302, [("Location", "/control/userimage.html")], b""),
         "/control/userimage.html": (302, [("Location", "/a")], b""),
         "/a": (302, [("Location", "/control/userimage.html")], b""),
     }
-    proc = start_in(netpair.b, servers.http_server, netpair.b_ip, 80, routes)
-    try:
-        wait_listening(netpair, 80)
-        out = run_in(netpair.a, _probe, netpair.b_ip)
-    finally:
-        proc.kill()
+    out = _probe_served(netpair, routes)
     assert [o.value for o in out.observations if o.field == "http.location"] == ["/control/userimage.html", "/a"]
     assert any("too many redirects" in a.detail for a in out.attempts)
 
 
 def test_active_probe_records_a_redirect_and_the_script_of_the_page_it_reaches(netpair):
     routes = {"/": (302, [("Location", "/index.html")], b""), "/index.html": (200, [("Server", "ZK Web Server")], ZK_BODY)}
-    proc = start_in(netpair.b, servers.http_server, netpair.b_ip, 80, routes)
-    try:
-        wait_listening(netpair, 80)
-        out = run_in(netpair.a, _probe, netpair.b_ip)
-    finally:
-        proc.kill()
+    out = _probe_served(netpair, routes)
     assert [o.value for o in out.observations if o.field == "http.location"] == ["/index.html", "/csl/login"]
