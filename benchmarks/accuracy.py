@@ -64,7 +64,7 @@ def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
                      score([c for r, c in zip(mine, cases) if declares_maker(r)])))
         # the devices the product is for: records whose expected device type is a camera or recorder
         rows.append((half, "**cameras, NVRs and DVRs**",
-                     score([c for r, c in zip(mine, cases) if r.device_type in ("camera", "nvr", "dvr")])))
+                     score([c for r, c in zip(mine, cases) if r.device_type in ("camera", "nvr", "dvr", "encoder", "intercom")])))
     return rows
 
 

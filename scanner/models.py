@@ -11,8 +11,10 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_VERSION = 2
-READABLE_SCHEMA_VERSIONS = (1, 2)  # version 1 documents have no ``location``
+SCHEMA_VERSION = 3
+# version 1 documents have no ``location``; version 3 adds the device types ``encoder`` and
+# ``intercom`` (a version 1 or 2 document never holds them, so every older document reads as is)
+READABLE_SCHEMA_VERSIONS = (1, 2, 3)
 
 
 class Classification(StrEnum):
@@ -26,6 +28,8 @@ class DeviceType(StrEnum):
     CAMERA = "camera"
     NVR = "nvr"
     DVR = "dvr"
+    ENCODER = "encoder"  # a video encoder/server that streams analogue cameras onto the network
+    INTERCOM = "intercom"  # a video door station or indoor station (it carries a camera)
     OTHER = "other"
     UNKNOWN = "unknown"
 

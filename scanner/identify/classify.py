@@ -26,7 +26,7 @@ from .identity import Identity
 from .policy import Coverage, Policy
 from .vendors import VendorDB
 
-_VIDEO = (DeviceType.CAMERA, DeviceType.NVR, DeviceType.DVR)
+_VIDEO = (DeviceType.CAMERA, DeviceType.NVR, DeviceType.DVR, DeviceType.ENCODER, DeviceType.INTERCOM)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,10 @@ class Coverage:
     source: str
 
 
+# the visual surveillance kinds, and devices whose kind is unknown
+DEFAULT_DEVICE_TYPES = ("camera", "nvr", "dvr", "encoder", "intercom", "unknown")
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     id: str
@@ -51,7 +55,7 @@ class Policy:
     review_unknown_vendor: bool = True
     review_video_without_maker: bool = True
     min_confidence: float = 0.3
-    device_types: tuple[str, ...] = ("camera", "nvr", "dvr", "unknown")
+    device_types: tuple[str, ...] = DEFAULT_DEVICE_TYPES
     short: str = ""  # a few words for the first reason; the title when not given
 
     @property
@@ -145,5 +149,5 @@ def load_policy_file(path: Path, db: FingerprintDB) -> Policy:
         review_unknown_vendor=bool(review.get("unknown_vendor", True)),
         review_video_without_maker=bool(review.get("video_device_without_maker", True)),
         min_confidence=float(review.get("min_confidence", 0.3)),
-        device_types=tuple(doc.get("device_types", ("camera", "nvr", "dvr", "unknown"))),
+        device_types=tuple(doc.get("device_types", DEFAULT_DEVICE_TYPES)),
     )

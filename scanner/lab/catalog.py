@@ -20,7 +20,7 @@ PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 
 REQUIRED_KEYS = ("name", "description", "mac", "mac_source", "expected", "services")
 EXPECTED_KEYS = ("vendor", "platform_vendor", "device_type", "classification")
-DEVICE_TYPES = frozenset({"camera", "nvr", "dvr", "other", "unknown"})
+DEVICE_TYPES = frozenset({"camera", "nvr", "dvr", "encoder", "intercom", "other", "unknown"})
 CLASSIFICATIONS = frozenset({"restricted", "review", "clear", "unidentified"})
 _MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")

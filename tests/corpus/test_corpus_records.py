@@ -18,7 +18,7 @@ from scanner.identify.accuracy import CORPUS_PROTOCOLS, corpus_half, load_record
 RECORDS = Path(__file__).with_name("records")
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,100}$")
 FIELD = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-DEVICE_TYPES = {"camera", "nvr", "dvr", "other", "unknown"}
+DEVICE_TYPES = {"camera", "nvr", "dvr", "encoder", "intercom", "other", "unknown"}
 # An address anyone can open: a URL, or a repository with a path and a commit.
 ADDRESS = re.compile(r"https?://\S+|[\w.-]+/[\w.-]+\S*\s.*\b[0-9a-f]{7,40}\b|[\w.-]+/[\w.-]+@[0-9a-f]{7,40}")
 # Values that only a person typing an example would produce.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.models import SCHEMA_VERSION
 from tests.conftest import needs_netns
 
 pytestmark = needs_netns
@@ -60,7 +61,7 @@ def test_every_device_located_on_its_bridge_port(tmp_path: Path) -> None:
     with Lab(PROFILES, snmp=True, services=set()) as lab:
         doc = _scan(lab, tmp_path, "scan.json")
         bridge = _bridge_ports(lab)
-        assert doc["schema_version"] == 2
+        assert doc["schema_version"] == SCHEMA_VERSION
         by_mac = {d["mac"]: d for d in doc["devices"]}
         for dev in lab.devices:
             found = by_mac[dev.mac]

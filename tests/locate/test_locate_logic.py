@@ -13,7 +13,7 @@ from scanner.credentials import CredentialsError
 from scanner.errors import ScopeError
 from scanner.locate import check_switches, load_snmp_credentials, locate_devices
 from scanner.locate.snmp import FdbEntry, LldpNeighbour, SnmpAuth, SwitchTables
-from scanner.models import Device, DeviceType, Location, ScanDocument, ScanInfo
+from scanner.models import SCHEMA_VERSION, Device, DeviceType, Location, ScanDocument, ScanInfo
 from scanner.report import dump, load
 from scanner.report.people import rows_from_document, table_row
 from scanner.scope import parse_scope
@@ -117,7 +117,7 @@ def test_bad_snmp_credentials_refused_without_echoing_them(tmp_path: Path, text:
     assert "secret" not in str(info.value) and "12345678" not in str(info.value)
 
 
-def test_version_1_documents_still_read_and_are_written_as_version_2(tmp_path: Path) -> None:
+def test_version_1_documents_still_read_and_are_written_as_the_current_version(tmp_path: Path) -> None:
     info = ScanInfo(started="2026-01-01T00:00:00+00:00", finished="2026-01-01T00:01:00+00:00", scope=("10.0.0.0/24",), probes=("arp",))
     v1 = ScanDocument(scan=info, devices=(Device(ip="10.0.0.5", mac=CAM),)).to_dict()
     v1["schema_version"] = 1
@@ -125,7 +125,7 @@ def test_version_1_documents_still_read_and_are_written_as_version_2(tmp_path: P
         del d["location"]
     (tmp_path / "v1.json").write_text(json.dumps(v1))
     doc = load(tmp_path / "v1.json")
-    assert doc.devices[0].location is None and doc.schema_version == 2
+    assert doc.devices[0].location is None and doc.schema_version == SCHEMA_VERSION
     located = ScanDocument(scan=info, devices=(Device(ip="10.0.0.5", mac=CAM, location=Location("sw", "10.0.0.1", "ge-0/0/5", "=HYPERLINK(1)", 10)),))
     dump(located, tmp_path / "v2.json")
     again = load(tmp_path / "v2.json")
