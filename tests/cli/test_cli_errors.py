@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from scanner.models import SCHEMA_VERSION
+
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "scanner", *args], capture_output=True, text=True, timeout=60)
@@ -30,7 +32,7 @@ def test_bad_scan_arguments_exit_2_with_one_line(args, message):
 def test_version_names_the_schema():
     proc = cli("version")
     assert proc.returncode == 0
-    assert "schema 2" in proc.stdout
+    assert f"schema {SCHEMA_VERSION}" in proc.stdout
 
 
 @pytest.mark.parametrize("command", [["scan"], ["demo"], ["lab"], ["version"]])
