@@ -249,6 +249,8 @@ def _check_unique(db: FingerprintDB) -> Iterator[Problem]:
 
 def _check_vendors(db: FingerprintDB, *, check_ieee: bool) -> Iterator[Problem]:
     vdb = db.vendors
+    for name in vdb.duplicate_names:
+        yield Problem("vendors.yaml", f"{name}: two entries carry this name (only the first would be used): merge them")
     owner: dict[str, str] = {}
     for v in vdb.vendors.values():
         for alias in (v.name, *v.aliases):

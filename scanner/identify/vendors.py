@@ -138,12 +138,15 @@ class VendorDB:
     lists: dict[str, ListDoc]
     generic_values: tuple[str, ...] = ()  # values that name no maker (H264, IPCAM), case-folded
     _aliases: dict[str, str] = field(default_factory=dict, repr=False)
+    # names given to more than one entry (only the first is used; the self-test fails on any)
+    duplicate_names: tuple[str, ...] = ()
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> VendorDB:
         lists = {key: ListDoc(id=key, **value) for key, value in (doc.get("lists") or {}).items()}
         vendors: dict[str, Vendor] = {}
         aliases: dict[str, str] = {}
+        duplicates: list[str] = []
         for raw in doc.get("vendors") or []:
             v = dict(raw)
             v["ieee_names"] = tuple(v.get("ieee_names", ()))
@@ -160,11 +163,13 @@ class VendorDB:
             )
             v["oem_models"] = tuple(OemModel(**o) for o in v.get("oem_models", ()))
             vendor = Vendor(**v)
+            if vendor.name in vendors:
+                duplicates.append(vendor.name)
             vendors.setdefault(vendor.name, vendor)
             for alias in (vendor.name, *vendor.aliases):
                 aliases.setdefault(alias.casefold(), vendor.name)
         generic = tuple(str(g["value"]).strip().casefold() for g in doc.get("generic_values") or ())
-        return cls(vendors=vendors, lists=lists, generic_values=generic, _aliases=aliases)
+        return cls(vendors=vendors, lists=lists, generic_values=generic, _aliases=aliases, duplicate_names=tuple(duplicates))
 
     def __contains__(self, name: object) -> bool:
         return name in self.vendors

@@ -175,6 +175,14 @@ def test_an_alias_claimed_by_two_vendors_fails(db_factory) -> None:  # type: ign
     assert any("alias 'Dahua Technology' also belongs to Dahua" in p for p in _problems(db_factory, vendors=vendors))
 
 
+def test_a_vendor_entered_twice_fails(db_factory) -> None:  # type: ignore[no-untyped-def]
+    # two branches each adding the same maker merge without a conflict; the second entry would be
+    # dropped silently at load, with its sources and aliases
+    vendors = vendors_doc()
+    vendors["vendors"].append(dict(next(v for v in vendors["vendors"] if v["name"] == "Amcrest")))
+    assert any("Amcrest: two entries carry this name" in p for p in _problems(db_factory, vendors=vendors))
+
+
 def test_an_oui_override_to_an_unknown_vendor_fails(db_factory) -> None:  # type: ignore[no-untyped-def]
     oui = {"overrides": [{"prefix": "00:1F:54", "platform_vendor": "Nobody", "source": "test"}]}
     assert "oui.yaml: 001F54: 'Nobody' is not a vendors.yaml name" in _problems(db_factory, oui=oui)
