@@ -236,16 +236,22 @@ class Collector:
                 self._upnp(sip, sport, resp.body)
             if b"GetDeviceInformationResponse" in resp.body[:8192]:
                 self._onvif(sip, sport, resp.body)
+            elif b"GetSystemDateAndTimeResponse" in resp.body[:8192]:
+                self._onvif(sip, sport, resp.body, device_information=False)
 
-    def _onvif(self, ip: str, port: int, body: bytes) -> None:
-        """An ONVIF GetDeviceInformation answer seen on the wire, read by the active probe's parser."""
-        from ..probes.onvif import parse_device_information
+    def _onvif(self, ip: str, port: int, body: bytes, *, device_information: bool = True) -> None:
+        """An ONVIF answer seen on the wire (GetDeviceInformation, or GetSystemDateAndTime for the
+        namespaces its envelope declares), read by the active probe's parsers."""
+        from ..probes.onvif import parse_device_information, parse_namespaces
 
         try:
-            for o in parse_device_information(body, ip, port):
+            for o in parse_device_information(body, ip, port) if device_information else []:
+                self._add(o)
+            for o in parse_namespaces(body, ip, port):
                 self._add(o)
         except ValueError as exc:
-            self._malformed("onvif", f"{ip}:{port}", f"GetDeviceInformation: {exc}")
+            what = "GetDeviceInformation" if device_information else "GetSystemDateAndTime"
+            self._malformed("onvif", f"{ip}:{port}", f"{what}: {exc}")
 
     def _upnp(self, ip: str, port: int, body: bytes) -> None:
         parser = discovery.load(*discovery.UPNP_DESCRIPTION)

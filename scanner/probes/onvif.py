@@ -12,7 +12,11 @@ NotAuthorized fault) is recorded once and not retried without credentials.
 Observation fields (port of the device service): ``onvif.manufacturer``, ``onvif.model``,
 ``onvif.firmware``, ``onvif.serial``, ``onvif.hardware`` (GetDeviceInformation),
 ``onvif.utc_time`` (GetSystemDateAndTime), ``onvif.mac``, ``onvif.interface``
-(GetNetworkInterfaces), ``onvif.scope`` (GetScopes), ``onvif.xaddr`` (the URL that answered).
+(GetNetworkInterfaces), ``onvif.scope`` (GetScopes), ``onvif.xaddr`` (the URL that answered), and
+``onvif.namespace``: each XML namespace an answer declares that no standard defines (a firmware
+declares its maker's own, ``http://www.hikvision.com/2011/event/topics``, in every envelope, the
+GetSystemDateAndTime answer and a NotAuthorized fault included, so a device that refuses
+GetDeviceInformation without credentials still says whose firmware it runs).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import datetime as dt
 import functools
 import ipaddress
 import os
+import re
 import threading
 import time
 from urllib.parse import urlsplit
@@ -28,7 +33,7 @@ from xml.etree.ElementTree import Element
 
 from ..models import AttemptStatus, Host, Observation, ProbeOutput
 from ._http import FetchError, request_capped
-from ._parsing import MalformedReply, child_fields, clip, local, parse_xml
+from ._parsing import MalformedReply, child_fields, clip, declared_namespaces, local, parse_xml
 from .base import HostProbe, ProbeContext
 
 MAX_RESPONSE = 256 * 1024
@@ -117,6 +122,29 @@ def parse_scopes(data: bytes, ip: str, port: int | None = None) -> list[Observat
     resp = _find(_body(data), "GetScopesResponse")
     items = [n.text.strip() for n in resp.iter() if local(n.tag) == "ScopeItem" and n.text and n.text.strip()]
     return [Observation(ip, "onvif", "onvif.scope", clip(s), port) for s in items[:MAX_OBSERVATIONS]]
+
+
+# Namespaces of the standards an ONVIF answer is written in (SOAP, WS-*, ONVIF itself, XML Schema,
+# gSOAP's xmime/xop helpers): every maker's firmware declares them, so they say nothing.
+_STANDARD_NS = re.compile(
+    r"^(?:https?://(?:[a-z0-9-]+\.)*(?:w3\.org|onvif\.org|oasis-open\.org|xmlsoap\.org|tempuri\.org|"
+    r"docs\.oasis-open\.org)(?:/|$)|urn:)",
+    re.IGNORECASE,
+)
+MAX_NAMESPACE_OBSERVATIONS = 16
+
+
+def parse_namespaces(data: bytes, ip: str, port: int | None = None) -> list[Observation]:
+    """``onvif.namespace`` for each non-standard namespace an ONVIF answer (or fault) declares."""
+    own = [uri for uri in declared_namespaces(data) if not _STANDARD_NS.match(uri)]
+    return [Observation(ip, "onvif", "onvif.namespace", uri, port) for uri in own[:MAX_NAMESPACE_OBSERVATIONS]]
+
+
+def _namespaces_or_none(data: bytes, ip: str, port: int | None) -> list[Observation]:
+    try:
+        return parse_namespaces(data, ip, port) if data.strip() else []
+    except MalformedReply:
+        return []  # the operation's own parser says why the answer is malformed
 
 
 PARSERS = {
@@ -231,10 +259,11 @@ class OnvifProbe(HostProbe):
             return "refused", [], b""
         if got.status in (404, 405, 501):
             return "absent", [], b""
+        own = _namespaces_or_none(got.body, ip, port)  # a fault's envelope declares them too
         try:
-            return "ok", PARSERS[operation](got.body, ip, port), got.body
+            return "ok", PARSERS[operation](got.body, ip, port) + own, got.body
         except SoapFault as fault:
-            return ("refused" if fault.refused else f"failed:SOAP Fault: {fault}"), [], b""
+            return ("refused" if fault.refused else f"failed:SOAP Fault: {fault}"), own, b""
         except MalformedReply as exc:
             return f"malformed:{exc}", [], b""
 
@@ -270,13 +299,15 @@ class OnvifProbe(HostProbe):
         out.attempts.append(self.attempt(url, code, f"{op}: {reason}", started))
 
     def _session(self, ctx, url, ip, port, credential, out: ProbeOutput, started: float) -> bool:
+        # every call's observations go through _extend_new: each answer (and each fault) declares
+        # the same namespaces, which are one observation each, not one per answer
         status, obs, body = self._call(ctx, url, "GetSystemDateAndTime", ip, port)
         if status == "absent":
             out.attempts.append(self.attempt(url, AttemptStatus.NO_REPLY, "no ONVIF device service here", started))
             return False
         offset = dt.timedelta(0)
+        _extend_new(out, obs)
         if status == "ok":
-            out.observations.extend(obs)
             out.observations.append(Observation(ip, "onvif", "onvif.xaddr", clip(url), port))
             when = device_utc(body)
             if when:
@@ -285,24 +316,33 @@ class OnvifProbe(HostProbe):
             self._record_failure(out, url, "GetSystemDateAndTime", status, started)
         status, obs, _ = self._call(ctx, url, "GetDeviceInformation", ip, port)
         have_info = status == "ok"
-        if have_info:
-            out.observations.extend(obs)
-        elif status == "refused":
+        _extend_new(out, obs)
+        if status == "refused":
             out.attempts.append(self.attempt(url, AttemptStatus.AUTH_REQUIRED, "GetDeviceInformation refused without credentials", started))
-        elif status != "absent":
+        elif status not in ("ok", "absent"):
             self._record_failure(out, url, "GetDeviceInformation", status, started)
         if credential is not None:
             operations = ["GetNetworkInterfaces", "GetScopes"] if have_info else ["GetDeviceInformation", "GetNetworkInterfaces", "GetScopes"]
             for op in operations:
                 status, obs, _ = self._call(ctx, url, op, ip, port, credential, offset)
-                if status == "ok":
-                    out.observations.extend(obs)
-                elif status == "refused":
+                _extend_new(out, obs)
+                if status == "refused":
                     out.attempts.append(self.attempt(url, AttemptStatus.REFUSED, f"{op}: the supplied credentials were refused", started))
                     break
-                elif status != "absent":
+                if status not in ("ok", "absent"):
                     self._record_failure(out, url, op, status, started)
         answered = bool(out.observations)
         if answered:
             out.attempts.append(self.attempt(url, AttemptStatus.OK, "", started))
         return answered
+
+
+def _extend_new(out: ProbeOutput, observations: list[Observation]) -> None:
+    """Add observations, leaving out a namespace already recorded for this device service."""
+    have = {(o.field, o.value) for o in out.observations if o.field == "onvif.namespace"}
+    for o in observations:
+        if o.field == "onvif.namespace":
+            if (o.field, o.value) in have:
+                continue
+            have.add((o.field, o.value))
+        out.observations.append(o)

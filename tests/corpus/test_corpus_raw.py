@@ -19,7 +19,7 @@ RECORDS = Path(__file__).with_name("records")
 def _onvif(data: bytes) -> list:
     out = []
     for parse in (onvif.parse_device_information, onvif.parse_system_date_and_time, onvif.parse_scopes,
-                  onvif.parse_network_interfaces):
+                  onvif.parse_network_interfaces, onvif.parse_namespaces):
         try:
             out += parse(data, IP, 80)
         except MalformedReply:

@@ -18,8 +18,9 @@ from scanner.credentials import Credential, Credentials, CredentialsError, load_
 from scanner.models import Host
 from scanner.probes._parsing import MalformedReply
 from scanner.probes.base import ProbeContext
+from scanner.lab.services.onvif import fault as lab_fault
 from scanner.probes.onvif import (
-    OnvifProbe, SoapFault, build_request, parse_device_information, parse_system_date_and_time,
+    OnvifProbe, SoapFault, build_request, parse_device_information, parse_namespaces, parse_system_date_and_time,
 )
 from scanner.scope import Scope
 
@@ -44,6 +45,13 @@ BOSCH_DATE_TIME = (
     b"<tt:Month>5</tt:Month><tt:Day>24</tt:Day></tt:Date></tt:UTCDateTime></tds:SystemDateAndTime>"
     b"</tds:GetSystemDateAndTimeResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"
 )
+# The namespaces a real Hikvision DS-2CD2143G0-I declares on its envelopes (RiftValleySoftware/RVS_ONVIF
+# RVS_ONVIF/GenericTests/Mocks/HikvisionDS2CD2143G0IMock.swift @953b2d5b857fe0353a78f47f444b09983d5cf669)
+HIKVISION_NS = {
+    "tnshik": "http://www.hikvision.com/2011/event/topics",
+    "hikwsd": "http://www.onvifext.com/onvif/ext/ver10/wsdl",
+    "hikxsd": "http://www.onvifext.com/onvif/ext/ver10/schema",
+}
 LAUGHS = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]><Envelope><Body>&b;</Body></Envelope>'
 SECRET = "pa55-Very-Secret"
 
@@ -58,6 +66,18 @@ def test_device_information_gives_maker_model_firmware_serial_hardware():
 
 def test_date_and_time_is_read_as_utc():
     assert [o.value for o in parse_system_date_and_time(BOSCH_DATE_TIME, "198.18.77.2")] == ["2023-05-24T21:25:05Z"]
+
+
+def test_only_the_namespaces_no_standard_defines_are_kept():
+    # Bosch declares only SOAP, ONVIF and XML Schema namespaces: nothing of its own
+    assert parse_namespaces(BOSCH_DEVICE_INFO, "198.18.77.2") == []
+    # a NotAuthorized fault in the lab's envelope with Hikvision's declarations (the lab service
+    # declares what the profile says the real firmware declares)
+    refusal = lab_fault("Sender", "NotAuthorized", "Sender not Authorized", namespaces=HIKVISION_NS)
+    assert [o.value for o in parse_namespaces(refusal, "198.18.77.2", 80)] == list(HIKVISION_NS.values())
+    assert {o.field for o in parse_namespaces(refusal, "198.18.77.2")} == {"onvif.namespace"}
+    with pytest.raises(MalformedReply):
+        parse_namespaces(LAUGHS, "198.18.77.2")
 
 
 def test_entities_in_an_answer_are_refused():
@@ -166,6 +186,8 @@ class Device(BaseHTTPRequestHandler):
             Device.seen_auth.append(authed)
             if self.mode == "laughs":
                 self._send(200, LAUGHS)
+            elif self.mode == "hikvision_refusal":
+                self._send(400, lab_fault("Sender", "NotAuthorized", "Sender not Authorized", namespaces=HIKVISION_NS))
             elif self.open_info or authed:
                 self._send(200, BOSCH_DEVICE_INFO)
             else:
@@ -229,6 +251,15 @@ def test_wrong_credentials_are_reported_without_the_password(device):
     details = [a.detail for a in out.attempts if a.status == "refused"]
     assert any("credentials were refused" in d for d in details)
     assert all(SECRET not in d for d in details)
+
+
+def test_a_refusal_still_gives_the_firmwares_own_namespaces_once_each(device):
+    Device.mode = "hikvision_refusal"
+    out = run(device)
+    assert [a for a in out.attempts if a.status == "auth_required"]
+    got = [o.value for o in out.observations if o.field == "onvif.namespace"]
+    assert got == list(HIKVISION_NS.values())  # once each, though two answers could declare them
+    assert "onvif.manufacturer" not in fields(out)
 
 
 def test_hostile_answer_is_malformed_and_what_came_before_is_kept(device):

@@ -283,6 +283,16 @@ def test_onvif_answers_date_and_time_and_refuses_device_information_without_logi
         assert not refusals
 
 
+@pytest.mark.parametrize("profile", [p for p in with_service("onvif") if services_of(p)["onvif"].get("namespaces")])
+def test_onvif_gives_the_namespaces_the_firmware_declares_even_when_it_refuses(lab_scan, profile):
+    device = lab_scan["devices"][profile]
+    declared = list(services_of(profile)["onvif"]["namespaces"].values())
+    assert seen(lab_scan, device, "onvif")["onvif.namespace"] == declared
+    anonymous = {v for ip, probe, f, v in lab_scan["anonymous"]["observations"]
+                 if ip == device.ip and probe == "onvif" and f == "onvif.namespace"}
+    assert anonymous == set(declared)
+
+
 def test_the_scan_document_counts_one_refusal_per_onvif_device_that_needs_login(lab_scan):
     counts = lab_scan["doc"]["scan"]["attempts"]["onvif"]
     assert counts.get("auth_required") == len([p for p in with_service("onvif") if needs_login(p)])
