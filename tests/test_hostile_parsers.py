@@ -187,6 +187,19 @@ def test_onvif_answer_parsers_survive_damaged_real_answers_and_xml_attacks(name,
     )
 
 
+def test_the_onvif_namespace_reader_survives_damaged_answers_attacks_and_a_flood_of_declarations():
+    # every answer and fault is read for its namespaces: the same damage and attacks as above,
+    # and an envelope declaring hundreds of long namespaces (kept to the cap, each clipped)
+    flood = S.BOSCH_DEVICE_INFO.replace(
+        b"<SOAP-ENV:Envelope ", b"<SOAP-ENV:Envelope " + b"".join(b'xmlns:v%d="http://vendor.invalid/%d/%s" ' % (i, i, b"x" * 600) for i in range(300)))
+    run_all(
+        onvif.parse_namespaces, (S.BOSCH_DEVICE_INFO,), 16, allowed=(MalformedReply,), extra=hostile_xml_documents() + [flood],
+        check=lambda obs: check_observations(obs, probe="onvif", count_cap=onvif.MAX_NAMESPACE_OBSERVATIONS),
+    )
+    kept = onvif.parse_namespaces(flood, IP)
+    assert len(kept) == onvif.MAX_NAMESPACE_OBSERVATIONS and all(len(o.value) <= 512 for o in kept)
+
+
 @pytest.mark.parametrize("year", [b"99999999999999999999", b"-1", b"0", b"\xd9\xa2\xd9\xa0\xd9\xa2\xd9\xa3", b"1" * 5000])
 def test_onvif_date_out_of_range_is_malformed_not_a_crash(year):
     data = S.BOSCH_DATE_TIME.replace(b"<tt:Year>2023</tt:Year>", b"<tt:Year>" + year + b"</tt:Year>")
