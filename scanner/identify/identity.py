@@ -355,11 +355,11 @@ def _vote(
     confirm-only signal never does: it only adds weight to what others name)."""
     weight, probe, witness = WEIGHTS.get(m.strength, 1.0), m.observation.probe, _witness(m)
     source = witness_source(m)
-    seen = (
-        _Witness(m.fingerprint_id, m.observation.field, " ".join(m.observation.value.split()).casefold(), weight)
-        if corroborates
-        else None
-    )
+    # a serial a fingerprint read out of the value is what the witness says: the same serial quoted in
+    # an mDNS name, its host name and a TXT entry is one fact, not three fields agreeing
+    serial = m.params.get("serial")
+    said = f"serial:{serial.casefold()}" if serial else " ".join(m.observation.value.split()).casefold()
+    seen = _Witness(m.fingerprint_id, m.observation.field, said, weight) if corroborates else None
     for key in ("vendor", "platform_vendor"):
         name = m.params.get(key)
         if name is None:
@@ -455,8 +455,9 @@ def _corroborating(
     holds two or more and one is medium or stronger; else 0.
 
     Independent: each pair differs in fingerprint, in field and in value. One banner read by an
-    alias and a grammar, the same MAC in a serial and a mac field, or one text in a certificate's
-    subject and issuer, count once. Witnesses for the maker's related brands count, as in
+    alias and a grammar, the same MAC in a serial and a mac field, one text in a certificate's
+    subject and issuer, or one serial quoted in several fields (an mDNS name, its host, a TXT
+    entry), count once. Witnesses for the maker's related brands count, as in
     ``_support``; software (Apache, nginx) never names a maker and never corroborates one."""
     if maker is None or software_only:
         return 0

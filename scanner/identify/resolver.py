@@ -230,7 +230,7 @@ def resolve(obs: Observation, vdb: VendorDB) -> list[Resolved]:
     if role == SCOPE:
         m = _ONVIF_SCOPE.match(unquote(value))
         if m is None:
-            host = urlsplit(value).hostname or ""
+            host = _hostname(value)
             if not host or host.endswith("onvif.org"):
                 return []  # location, type and profile scopes name no maker (wsd_scope.yaml reads them)
             # A vendor-specific scope (flir://www.flir.com/security/): its domain names the maker.
@@ -241,7 +241,7 @@ def resolve(obs: Observation, vdb: VendorDB) -> list[Resolved]:
         if role == TEXT:
             role = "lead"  # a name scope is '<maker> <model>' by ONVIF convention: alias first is medium
     if role == URL:
-        host = urlsplit(value if "//" in value else f"//{value}").hostname or ""
+        host = _hostname(value if "//" in value else f"//{value}")
         labels = _domain_labels(host)
         return _resolve_text(vdb, " ".join(labels), "url") if labels else []
     if role == DN:
@@ -282,6 +282,15 @@ def declared_maker(value: str) -> str | None:
         return None
     cleaned = clean_org(text)
     return cleaned if len(cleaned) >= 2 else None
+
+
+def _hostname(url: str) -> str:
+    """The host of a URL a device sent, or '' when it has none or is malformed ('http://[x/':
+    urlsplit raises ValueError on a broken IPv6 literal, and a device chooses what it sends)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _domain_labels(host: str) -> list[str]:

@@ -78,3 +78,22 @@ def test_the_review_reason_states_the_corroboration_rule(db) -> None:  # type: i
     _, verdict = _verdict(db, DAHUA_OPTIONS[0])
     assert verdict.classification is Classification.REVIEW
     assert "a medium witness and another field of the same response" in verdict.reasons[0]
+
+
+# https://github.com/home-assistant/core/issues/54531 (a zeroconf DEBUG log of an Amcrest camera):
+# its _http._tcp instance, host name and TXT 'host' are all its serial; and the MAC its TXT gave
+AMCREST_SERIAL = "AMC0475300456616AF"
+AMCREST_MDNS = (
+    ("mdns.name", AMCREST_SERIAL),
+    ("mdns.hostname", f"{AMCREST_SERIAL}.local."),
+    ("mdns.txt", f"host={AMCREST_SERIAL}"),
+)
+
+
+def test_one_serial_quoted_in_several_fields_is_one_witness(db) -> None:  # type: ignore[no-untyped-def]
+    ident, verdict = _verdict(db, *AMCREST_MDNS)
+    assert (ident.vendor, ident.platform_vendor) == ("Amcrest", "Dahua")
+    assert ident.support_fields == 0 and verdict.classification is Classification.REVIEW, verdict.reasons
+    # the MAC is a second, independent witness (another probe): two witnesses restrict
+    ident, verdict = _verdict(db, *AMCREST_MDNS, ("arp.mac", "9c:8e:cd:23:81:11"))
+    assert ident.support_probes == 2 and verdict.classification is Classification.RESTRICTED, verdict.reasons
