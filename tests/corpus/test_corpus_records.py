@@ -25,6 +25,34 @@ ADDRESS = re.compile(r"https?://\S+|[\w.-]+/[\w.-]+\S*\s.*\b[0-9a-f]{7,40}\b|[\w
 PLACEHOLDER = re.compile(r"(\d)\1{7,}|ABCDE|\babc123\b|\bstuff\b|\bfoo(bar)?\b|\bx{4,}\b|lorem ipsum", re.IGNORECASE)
 
 
+FIELD_TABLE = Path(__file__).parents[2] / "fingerprints" / "README.md"
+
+
+def documented_fields() -> tuple[set[str], tuple[str, ...]]:
+    """The observation fields the scanner emits, as the field table of fingerprints/README.md lists
+    them: (exact names, prefixes of the `family.*` rows)."""
+    exact, prefixes = set(), []
+    for line in FIELD_TABLE.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("| `"):
+            continue
+        for name in re.findall(r"`([a-z][a-z0-9_.]*\*?)`", line.split(" | ")[0]):
+            if name.endswith(".*"):
+                prefixes.append(name[:-1])
+            else:
+                exact.add(name)
+    return exact, tuple(prefixes)
+
+
+def test_every_observation_is_a_field_the_scanner_emits() -> None:
+    # a record holding what no probe reads (an answer given only after a login) measures nothing
+    exact, prefixes = documented_fields()
+    assert "http.server" in exact and "sadp." in prefixes  # the table was read
+    for r in load_records(RECORDS):
+        for field_name, _ in r.observations:
+            assert field_name in exact or field_name.startswith(prefixes), (
+                f"{r.id}: {field_name} is not a field the scanner emits (fingerprints/README.md)")
+
+
 def _raw_files() -> list[Path]:
     return sorted(RECORDS.glob("*.yaml"))
 
