@@ -39,7 +39,7 @@ def parse_xml(data: bytes, max_bytes: int = MAX_XML_BYTES) -> Element:
         raise MalformedReply(f"invalid XML: {exc}") from None
 
 
-MAX_NAMESPACES = 64
+MAX_NAMESPACES = 256  # a gSOAP envelope declares 40 to 60, its maker's own last
 
 
 def declared_namespaces(data: bytes, max_bytes: int = MAX_XML_BYTES) -> list[str]:
