@@ -268,8 +268,12 @@ def _check_vendors(db: FingerprintDB, *, check_ieee: bool) -> Iterator[Problem]:
         for list_id in v.standing:
             if list_id not in vdb.lists:
                 yield Problem("vendors.yaml", f"{v.name}: standing on unknown list {list_id!r}")
-        if not v.prc_organised and v.country == "CN":
+        if v.prc_organised is False and v.country == "CN":
             yield Problem("vendors.yaml", f"{v.name}: country CN but prc_organised is false")
+        if v.ownership_unknown and not v.searched.strip():
+            yield Problem("vendors.yaml", f"{v.name}: prc_organised is unknown (null) without a 'searched' note saying where it was looked for")
+        if v.ownership_unknown and v.country == "CN":
+            yield Problem("vendors.yaml", f"{v.name}: country CN but prc_organised is unknown (null)")
     if check_ieee:
         from .oui import ieee_organisations
 

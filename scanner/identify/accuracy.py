@@ -106,7 +106,7 @@ def score(cases: Sequence[Case]) -> Score:
 
 def _non_prc(vdb: VendorDB, maker: str | None) -> bool:
     v = vdb.get(maker)
-    return v is not None and not v.prc_organised
+    return v is not None and v.prc_organised is False
 
 
 HD_PLATFORMS = ("Hikvision", "Dahua")

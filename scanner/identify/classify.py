@@ -106,12 +106,19 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
             if p.review_unknown_vendor:
                 reviews.append(f"{name} is not in the vendor database, so its ownership and maker are unknown.")
             continue
+        if v.ownership_unknown:
+            if p.review_unknown_vendor:
+                reviews.append(
+                    f"{v.display} is a maker the vendor database knows by name, but no source it holds says where "
+                    "the company is organised or who owns it; establish that before clearing the device."
+                )
+            continue
         if v.prc_organised and p.review_prc_organised:
             reviews.append(
                 f"{v.display} is organised in the PRC but is not covered {under}; review it against the policy "
                 f"(source: {v.source})."
             )
-        if not v.prc_organised and v.prc_ties and p.review_prc_ties:
+        if v.prc_organised is False and v.prc_ties and p.review_prc_ties:
             reviews.append(f"{v.display} is organised in {v.country} but has ties to the PRC: {v.prc_ties} (source: {v.source}).")
         related = p.covered_relation(v, vdb)
         if related is not None:

@@ -100,7 +100,7 @@ class Vendor:
     name: str
     kind: str  # maker | brand | software | generic
     country: str
-    prc_organised: bool
+    prc_organised: bool | None  # None: no source establishes where it is organised
     source: str
     legal_name: str = ""
     category: str = ""
@@ -126,6 +126,12 @@ class Vendor:
             if rel.to == other:
                 return rel
         return None
+
+    @property
+    def ownership_unknown(self) -> bool:
+        """No source establishes where the company is organised: a name devices send, known, but
+        whose ownership the registry cannot state (never cleared, see classify)."""
+        return self.prc_organised is None
 
     @property
     def is_device_maker(self) -> bool:
