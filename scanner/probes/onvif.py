@@ -39,7 +39,10 @@ from .base import HostProbe, ProbeContext
 MAX_RESPONSE = 256 * 1024
 MAX_TARGETS = 4
 MAX_OBSERVATIONS = 64  # from one answer (a device may repeat an element)
-HTTP_PORTS = (80, 81, 82, 88, 2020, 5000, 8080, 8081, 8899, 10080)
+# where device services listen (fingerprints/ports.yaml says whose, with sources): 888 Foscam,
+# 2020 TP-Link Tapo, 8000 Reolink (Hikvision's SDK port too: tried only after every lower port
+# failed to answer, and a Hikvision device answers on 80), 8899 Xiongmai
+HTTP_PORTS = (80, 81, 82, 88, 888, 2020, 5000, 8000, 8080, 8081, 8899, 10080)
 HTTPS_PORTS = (443, 8443)
 DEVICE_NS = "http://www.onvif.org/ver10/device/wsdl"
 DEVICE_INFO = {

@@ -354,3 +354,24 @@ def test_a_camera_whose_multicast_is_filtered_is_found_by_unicast_ws_discovery_o
     assert unicast["wsd.xaddr"] == [f"http://{hidden.ip}/onvif/device_service"]
     # the control: the camera without a filter answers the multicast probe in the same scan
     assert seen(result, visible, "wsd")["wsd.hardware"] == [load_profile(VISIBLE)["model"]]
+
+
+# Makers' own ONVIF ports (fingerprints/ports.yaml gives the sources): Foscam 888, TP-Link Tapo
+# 2020, Reolink 8000. The camera here is the VStarcam profile with its device service moved to
+# each port (a lab choice: the path under test is the port, not the maker), without WS-Discovery,
+# so only the port probe can lead the ONVIF probe there.
+ONVIF_PORT_PROFILE = "vstarcam-hi3518ev100"
+
+
+@pytest.mark.parametrize("port", [888, 2020, 8000])
+def test_onvif_is_read_on_the_ports_makers_move_it_to(tmp_path, port):
+    overrides = {ONVIF_PORT_PROFILE: {"services.onvif.port": port}}
+    with Lab([ONVIF_PORT_PROFILE], overrides=overrides) as lab:
+        result = run_scan(lab, tmp_path, "--probes", "arp,ports,onvif", "--quiet")
+        result["by_ip"] = {d["ip"]: d for d in result["doc"]["devices"]}
+        device = lab.devices[0]
+    onvif = seen(result, device, "onvif")
+    assert onvif["onvif.manufacturer"] == ["Vstarcam"]
+    assert onvif["onvif.xaddr"] == [f"http://{device.ip}:{port}/onvif/device_service"]
+    found = result["by_ip"][device.ip]
+    assert found["vendor"] == "VStarcam"
