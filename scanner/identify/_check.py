@@ -270,6 +270,10 @@ def _check_vendors(db: FingerprintDB, *, check_ieee: bool) -> Iterator[Problem]:
                 yield Problem("vendors.yaml", f"{v.name}: standing on unknown list {list_id!r}")
         if v.prc_organised is False and v.country == "CN":
             yield Problem("vendors.yaml", f"{v.name}: country CN but prc_organised is false")
+        if v.oui_strength and v.oui_strength != "medium" and not v.oui_reason.strip():
+            yield Problem("vendors.yaml", f"{v.name}: oui_strength {v.oui_strength} without an oui_reason saying why its blocks name the maker")
+        if v.oui_strength and not v.ieee_names:
+            yield Problem("vendors.yaml", f"{v.name}: oui_strength without ieee_names (no IEEE block is known to be its)")
         if v.ownership_unknown and not v.searched.strip():
             yield Problem("vendors.yaml", f"{v.name}: prc_organised is unknown (null) without a 'searched' note saying where it was looked for")
         if v.ownership_unknown and v.country == "CN":

@@ -141,5 +141,12 @@ def _match_mac(obs: Observation, db: FingerprintDB) -> MatchResult:
         return MatchResult(obs, (match,), "", result.org)
     fid = "oui-override" if result.via.startswith("oui.yaml") else "ieee-oui"
     note = f"{result.via}: {result.org}" if result.org else result.via
-    match = Match(obs, fid, OUI_STRENGTH, {"platform_vendor": result.vendor}, (), note)
+    strength = OUI_STRENGTH
+    vendor = db.vendors.get(result.vendor)
+    if fid == "ieee-oui" and vendor is not None and vendor.oui_strength:
+        # a maker whose blocks are on its own devices only (vendors.yaml oui_reason says why)
+        strength = vendor.oui_strength
+        if strength != OUI_STRENGTH:
+            note += f" ({strength}: {vendor.oui_reason})"
+    match = Match(obs, fid, strength, {"platform_vendor": result.vendor}, (), note)
     return MatchResult(obs, (match,), "", result.org)

@@ -109,6 +109,8 @@ class Vendor:
     ownership: str = ""
     platform: str | None = None
     ieee_names: tuple[str, ...] = ()
+    oui_strength: str | None = None  # strength of a device's own MAC in its blocks (None: the default)
+    oui_reason: str = ""
     aliases: tuple[str, ...] = ()
     relations: tuple[Relation, ...] = ()
     standing: dict[str, Standing] = field(default_factory=dict)

@@ -99,13 +99,27 @@ def test_a_shared_method_list_names_nobody_alone(db, public) -> None:  # type: i
 
 
 def test_a_shared_method_list_confirms_the_maker_another_probe_names(db) -> None:  # type: ignore[no-untyped-def]
-    # The MAC of the go2rtc 2232 camera (Hikvision's B4:A3:82), read from the ARP table: one
-    # medium witness is a lead; the RTSP server's Hikvision list is a second, independent one.
-    _, alone, alone_verdict = _identify(db, ("arp.mac", "b4:a3:82:01:a7:3f"))
+    # The bare "Webs" Server header of a Hikvision DVR (nmap, seen record
+    # nmap-http-server-hikvision-webs-dvr): one weak witness is a lead; the RTSP server's
+    # Hikvision list is a second, independent one.
+    _, alone, alone_verdict = _identify(db, ("http.server", "Webs"))
     assert alone.platform_vendor == "Hikvision" and alone_verdict.classification is Classification.REVIEW
-    _, ident, verdict = _identify(db, ("arp.mac", "b4:a3:82:01:a7:3f"), ("rtsp.public", HIKVISION_IPC_PUBLIC))
+    _, ident, verdict = _identify(db, ("http.server", "Webs"), ("rtsp.public", HIKVISION_IPC_PUBLIC))
     assert ident.platform_vendor == "Hikvision" and ident.support_probes == 2
     assert verdict.classification is Classification.RESTRICTED
+
+
+def test_a_hikvision_block_mac_alone_restricts_and_a_module_makers_does_not(db) -> None:  # type: ignore[no-untyped-def]
+    # The MAC of the go2rtc 2232 camera (Hikvision's B4:A3:82): Hikvision's IEEE blocks are on
+    # devices it builds (vendors.yaml oui_strength, with its reason), so its own MAC is a strong
+    # witness. The control: a Texas Instruments Wi-Fi module's MAC in a Blink camera (seen record
+    # mac-blink-indoor-camera-f4b85eff2b1b-tj-oconnor) names no maker of the camera.
+    (result,), ident, verdict = _identify(db, ("arp.mac", "b4:a3:82:01:a7:3f"))
+    assert [(m.fingerprint_id, m.strength) for m in result.matches] == [("ieee-oui", "strong")]
+    assert "strong: " in result.matches[0].note and "device it built" in result.matches[0].note
+    assert ident.platform_vendor == "Hikvision" and verdict.classification is Classification.RESTRICTED
+    _, blink, blink_verdict = _identify(db, ("arp.mac", "f4:b8:5e:ff:2b:1b"))
+    assert blink.platform_vendor is None and blink_verdict.classification is not Classification.RESTRICTED
 
 
 def test_a_shared_method_list_never_sides_with_a_maker_nothing_else_names(db) -> None:  # type: ignore[no-untyped-def]
@@ -141,6 +155,12 @@ def test_the_same_mac_in_the_arp_table_and_in_the_realm_is_one_witness_not_two(d
     # same fact (who registered the network card), so it must not count as two probes agreeing.
     _, ident, verdict = _identify(db, ("rtsp.realm", "b4a38201a73f"), ("arp.mac", "b4:a3:82:01:a7:3f"))
     assert ident.platform_vendor == "Hikvision" and ident.support_probes == 1
+    # restricted by the ARP MAC alone (Hikvision's blocks are strong witnesses), not by agreement
+    assert ident.support_strength == "strong" and verdict.classification is Classification.RESTRICTED
+    # A maker whose blocks are a medium witness: the lab's Uniview camera, realm 48ea63c2402b
+    # (scanner/lab/profiles/uniview-rtsp-mac-realm.yaml): one witness, so review
+    _, ident, verdict = _identify(db, ("rtsp.realm", "48ea63c2402b"), ("arp.mac", "48:ea:63:c2:40:2b"))
+    assert ident.platform_vendor == "Uniview" and ident.support_probes == 1
     assert verdict.classification is Classification.REVIEW
     # A strong RTSP signal beside it still restricts on its own.
     _, ident, verdict = _identify(db, ("rtsp.realm", "IP Camera(D2959)"), ("arp.mac", "b4:a3:82:01:a7:3f"))
