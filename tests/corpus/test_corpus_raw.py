@@ -22,7 +22,7 @@ def _onvif(data: bytes) -> list:
                   onvif.parse_network_interfaces, onvif.parse_namespaces):
         try:
             out += parse(data, IP, 80)
-        except MalformedReply:
+        except (MalformedReply, onvif.SoapFault):  # a fault is an answer too: its namespaces are read
             continue
     if not out:
         raise MalformedReply("no ONVIF reader accepted it")
