@@ -127,19 +127,38 @@ def parse_scopes(data: bytes, ip: str, port: int | None = None) -> list[Observat
     return [Observation(ip, "onvif", "onvif.scope", clip(s), port) for s in items[:MAX_OBSERVATIONS]]
 
 
-# Namespaces of the standards an ONVIF answer is written in (SOAP, WS-*, ONVIF itself, XML Schema,
-# gSOAP's xmime/xop helpers): every maker's firmware declares them, so they say nothing.
+# Namespaces of the standards an ONVIF answer is written in (SOAP, WS-*, XML Schema, gSOAP's
+# xmime/xop helpers): every maker's firmware declares them, so they say nothing.
 _STANDARD_NS = re.compile(
-    r"^(?:https?://(?:[a-z0-9-]+\.)*(?:w3\.org|onvif\.org|oasis-open\.org|xmlsoap\.org|tempuri\.org|"
+    r"^(?:https?://(?:[a-z0-9-]+\.)*(?:w3\.org|oasis-open\.org|xmlsoap\.org|tempuri\.org|"
     r"docs\.oasis-open\.org)(?:/|$)|urn:)",
     re.IGNORECASE,
 )
+# ONVIF's own namespaces are ver10/ver20 plus one of the services the ONVIF specifications define
+# (and the topic set and error namespaces). A firmware that puts its own extension under onvif.org
+# (a Uniview-built terminal's 'http://www.onvif.org/ver10/plus/wsdl') is not standard, so it is kept.
+_ONVIF_SERVICES = (
+    "schema|device|media|media2|events|ptz|imaging|analytics|analyticsdevice|deviceio|recording|search|"
+    "replay|receiver|display|topics|error|network|storage|advancedsecurity|accesscontrol|doorcontrol|"
+    "accessrules|credential|schedule|thermal|provisioning|uplink|actionengine|pacs|appmgmt|"
+    "authenticationbehavior|security|radiometry"
+)
+_ONVIF_NS = re.compile(r"^https?://(?:[a-z0-9-]+\.)*onvif\.org(?:/|$)", re.IGNORECASE)
+_ONVIF_STANDARD_PATH = re.compile(
+    rf"^https?://[^/]+/?$|^https?://[^/]+/(?:onvif/)?ver\d+/(?:{_ONVIF_SERVICES})(?:[/.#]|$)", re.IGNORECASE
+)
+
+
+def _standard(uri: str) -> bool:
+    if _STANDARD_NS.match(uri):
+        return True
+    return bool(_ONVIF_NS.match(uri)) and bool(_ONVIF_STANDARD_PATH.match(uri))
 MAX_NAMESPACE_OBSERVATIONS = 16
 
 
 def parse_namespaces(data: bytes, ip: str, port: int | None = None) -> list[Observation]:
     """``onvif.namespace`` for each non-standard namespace an ONVIF answer (or fault) declares."""
-    own = [uri for uri in declared_namespaces(data) if not _STANDARD_NS.match(uri)]
+    own = [uri for uri in declared_namespaces(data) if not _standard(uri)]
     return [Observation(ip, "onvif", "onvif.namespace", uri, port) for uri in own[:MAX_NAMESPACE_OBSERVATIONS]]
 
 

@@ -80,6 +80,24 @@ def test_only_the_namespaces_no_standard_defines_are_kept():
         parse_namespaces(LAUGHS, "198.18.77.2")
 
 
+# The namespaces a Uniview-built terminal declares beside ONVIF's own (GainSec/DigitalAlly-ThermoVu-
+# Uniview-Security-Research evidence/dtm-600/onvif_responses/GetSystemDateAndTime.xml @eeb5d16e):
+# its 'plus' extension lives under onvif.org but is no ONVIF service, so it is kept.
+UNIVIEW_PLUS = (
+    b'<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope"'
+    b' xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema"'
+    b' xmlns:tev="http://www.onvif.org/ver10/events/wsdl" xmlns:tns1="http://www.onvif.org/ver10/topics"'
+    b' xmlns:tan="http://www.onvif.org/ver20/analytics/wsdl" xmlns:tr2="http://www.onvif.org/ver20/media/wsdl"'
+    b' xmlns:tpl="http://www.onvif.org/ver10/plus/wsdl" xmlns:tplt="http://www.onvif.org/ver10/plus/schema">'
+    b"<SOAP-ENV:Body/></SOAP-ENV:Envelope>"
+)
+
+
+def test_a_firmwares_own_namespace_under_onvif_org_is_kept_and_onvifs_services_are_not():
+    assert [o.value for o in parse_namespaces(UNIVIEW_PLUS, "198.18.77.2", 80)] == [
+        "http://www.onvif.org/ver10/plus/wsdl", "http://www.onvif.org/ver10/plus/schema"]
+
+
 def test_entities_in_an_answer_are_refused():
     with pytest.raises(MalformedReply, match="refused"):
         parse_device_information(LAUGHS, "198.18.77.2")
