@@ -148,8 +148,14 @@ def test_an_ieee_organisation_no_entry_names_is_a_weak_brand_never_restricted(re
 EYEPLUS = "https://github.com/home-assistant/core/issues/63399 (GetDeviceInformation of an EYEPLUS camera)"
 
 
-def test_a_declared_manufacturer_the_registry_does_not_know_names_the_maker_weakly(registry_only) -> None:  # type: ignore[no-untyped-def]
-    # The device's own word for its maker (EYEPLUS_DEV model beside it; EYEPLUS is in no registry entry).
+def test_a_declared_manufacturer_the_registry_does_not_know_names_the_maker_weakly(db_factory) -> None:  # type: ignore[no-untyped-def]
+    # The device's own word for its maker (EYEPLUS_DEV model beside it), read by a registry without
+    # the EYEPLUS entry (vendors.yaml has one since the h2-registry wave; see the test below).
+    from identify_fixtures import vendors_doc
+
+    doc = vendors_doc()
+    doc["vendors"] = [v for v in doc["vendors"] if v["name"] != "EYEPLUS"]
+    registry_only = db_factory({}, vendors=doc)
     results = [match_observation(_obs("onvif.manufacturer", "EYEPLUS"), registry_only), match_observation(_obs("onvif.model", "EYEPLUS_DEV"), registry_only)]
     (m,) = results[0].matches
     assert (m.fingerprint_id, m.strength, m.params) == ("declared-maker", "weak", {"vendor": "EYEPLUS"})
@@ -169,6 +175,18 @@ def test_a_declared_manufacturer_the_registry_does_not_know_names_the_maker_weak
     hik = match_observation(_obs("onvif.model", "DS-2DF7286-A"), registry_only)
     ident = build_identity([mac, *results, hik], registry_only)
     assert (ident.platform_vendor, ident.declared_unknown) == ("Hikvision", False)
+
+
+def test_a_declared_manufacturer_the_registry_knows_by_name_is_strong_and_never_cleared(registry_only) -> None:  # type: ignore[no-untyped-def]
+    # The same answer (EYEPLUS) once the registry has the maker, with no source for where it is
+    # organised (prc_organised null): named strongly through its alias, sent to review.
+    results = [match_observation(_obs("onvif.manufacturer", "EYEPLUS"), registry_only), match_observation(_obs("onvif.model", "EYEPLUS_DEV"), registry_only)]
+    (m,) = results[0].matches
+    assert (m.fingerprint_id, m.strength) == ("alias:EYEPLUS", "strong")
+    ident = build_identity(results, registry_only)
+    assert ident.vendor == "EYEPLUS" and not ident.declared_unknown
+    for policy in ("uk-sensitive-sites", "us-ndaa"):
+        assert classify(ident, load_policy(policy, registry_only), registry_only.vendors).classification is Classification.REVIEW
 
 
 def test_a_value_that_cannot_be_a_company_is_not_declared_a_maker(registry_only) -> None:  # type: ignore[no-untyped-def]
