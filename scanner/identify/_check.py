@@ -284,8 +284,16 @@ def _check_vendors(db: FingerprintDB, *, check_ieee: bool) -> Iterator[Problem]:
         orgs = [o.casefold() for o in ieee_organisations()]
         for v in vdb.vendors.values():
             for needle in v.ieee_names:
-                if not any(needle.casefold() in o for o in orgs):
+                hits = sum(needle.casefold() in o for o in orgs)
+                if not hits:
                     yield Problem("vendors.yaml", f"{v.name}: ieee_name {needle!r} matches no IEEE registry organisation")
+                elif hits > MAX_IEEE_NAME_HITS:
+                    # an unquoted YAML list ('Cohu, Inc., Electronics Division') splits into 'Inc.'
+                    yield Problem("vendors.yaml", f"{v.name}: ieee_name {needle!r} matches {hits} IEEE registry organisations "
+                                  f"(more than {MAX_IEEE_NAME_HITS}: too common to name one company)")
+
+
+MAX_IEEE_NAME_HITS = 64  # the most any real entry matches is 32 (Panasonic's companies)
 
 
 def _check_oui(db: FingerprintDB) -> Iterator[Problem]:

@@ -163,7 +163,12 @@ def test_vendor_relations_platforms_and_ieee_names_are_checked(db_factory) -> No
     lts["relations"][0]["to"] = "Hikvison"
     axis = next(v for v in vendors["vendors"] if v["name"] == "Axis")
     axis["ieee_names"] = ["Axis Communications", "Axxis Kommunikation"]
+    # an unquoted YAML list split a registrant's name: 'Inc.' is in thousands of organisations
+    cohu = next(v for v in vendors["vendors"] if v["name"] == "Cohu Electronics")
+    cohu["ieee_names"] = ["Cohu", "Inc."]
     problems = _problems(db_factory, vendors=vendors)
+    assert any(p.startswith("vendors.yaml: Cohu Electronics: ieee_name 'Inc.' matches ") and "too common" in p for p in problems), problems
+    assert not any("ieee_name 'Cohu'" in p for p in problems)
     assert "vendors.yaml: LTS: relation to unknown vendor 'Hikvison'" in problems
     assert "vendors.yaml: LTS: platform Hikvision needs a relation entry saying why" in problems
     assert "vendors.yaml: Axis: ieee_name 'Axxis Kommunikation' matches no IEEE registry organisation" in problems
