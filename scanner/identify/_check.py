@@ -15,7 +15,8 @@ from .vendors import VendorDB
 
 # An example is what a device sent. These shapes are what a person types when inventing one.
 _PLACEHOLDER = (
-    (re.compile(r"(?<![0-9A-Za-z])([0-9A-Za-z])\1{5,}(?![0-9A-Za-z])"), "a run of one character"),
+    # (not the decimals of a number: an SDP "range:npt=0.000000-" is how a server writes zero)
+    (re.compile(r"(?<![0-9A-Za-z])(?<!\d\.)([0-9A-Za-z])\1{5,}(?![0-9A-Za-z])"), "a run of one character"),
     (re.compile(r"(\d)\1{8,}"), "a run of one digit"),
     (re.compile(r"(?<![A-Za-z])ABC(?:DE?)?(?![a-z])"), "'ABC'"),
     (re.compile(r"(?i)(?<![a-z])stuff(?![a-z])"), "'stuff'"),
