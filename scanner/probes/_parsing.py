@@ -62,6 +62,32 @@ def declared_namespaces(data: bytes, max_bytes: int = MAX_XML_BYTES) -> list[str
     return [uri for uri in out if uri]
 
 
+MAX_PREFIXES = 64  # prefixes recorded from the root element's declarations
+MAX_PREFIX_CHARS = 32
+
+
+def root_prefixes(data: bytes, max_bytes: int = MAX_XML_BYTES) -> list[str]:
+    """The namespace prefixes the document's root element declares, in the order written
+    (``xmlns:env`` ... -> ``env``; a default namespace is ``""``), at most ``MAX_PREFIXES``: the
+    order is the firmware's SOAP stack's own (gSOAP writes its namespace table in order). Same
+    defusedxml reader and refusals as ``declared_namespaces``; reading stops at the root element."""
+    if len(data) > max_bytes:
+        raise MalformedReply(f"XML of {len(data)} bytes exceeds the {max_bytes}-byte cap")
+    out: list[str] = []
+    try:
+        for event, item in iterparse(io.BytesIO(data), events=("start-ns", "start"), forbid_dtd=True,
+                                     forbid_entities=True, forbid_external=True):
+            if event == "start":
+                break
+            if len(out) < MAX_PREFIXES:
+                out.append(clip(item[0] or "")[:MAX_PREFIX_CHARS])
+    except DefusedXmlException as exc:
+        raise MalformedReply(f"XML refused ({type(exc).__name__}): DTDs and entities are not accepted") from None
+    except (ParseError, ValueError, UnicodeError, LookupError) as exc:
+        raise MalformedReply(f"invalid XML: {exc}") from None
+    return out
+
+
 def local(tag: str) -> str:
     """Element tag without its namespace: '{ns}Scopes' -> 'Scopes'."""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""

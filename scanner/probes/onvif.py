@@ -16,7 +16,8 @@ Observation fields (port of the device service): ``onvif.manufacturer``, ``onvif
 ``onvif.namespace``: each XML namespace an answer declares that no standard defines (a firmware
 declares its maker's own, ``http://www.hikvision.com/2011/event/topics``, in every envelope, the
 GetSystemDateAndTime answer and a NotAuthorized fault included, so a device that refuses
-GetDeviceInformation without credentials still says whose firmware it runs).
+GetDeviceInformation without credentials still says whose firmware it runs); ``onvif.prefixes``,
+the namespace prefixes the answer's Envelope declares, in their order (the SOAP stack's table).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from xml.etree.ElementTree import Element
 
 from ..models import AttemptStatus, Host, Observation, ProbeOutput
 from ._http import FetchError, request_capped
-from ._parsing import MalformedReply, child_fields, clip, declared_namespaces, local, parse_xml
+from ._parsing import MalformedReply, child_fields, clip, declared_namespaces, local, parse_xml, root_prefixes
 from .base import HostProbe, ProbeContext
 
 MAX_RESPONSE = 256 * 1024
@@ -156,10 +157,20 @@ def _standard(uri: str) -> bool:
 MAX_NAMESPACE_OBSERVATIONS = 16
 
 
+MIN_PREFIXES = 6  # fewer declarations than this ("SOAP-ENV,SOAP-ENC,tt,tds") are anyone's
+
+
 def parse_namespaces(data: bytes, ip: str, port: int | None = None) -> list[Observation]:
-    """``onvif.namespace`` for each non-standard namespace an ONVIF answer (or fault) declares."""
+    """``onvif.namespace`` for each non-standard namespace an ONVIF answer (or fault) declares,
+    and ``onvif.prefixes``: the prefixes its Envelope declares, in order, comma-joined (the SOAP
+    stack's own namespace table: Hikvision's writes ``env,soapenc,xsi,xs,tt,tds,...`` where gSOAP's
+    writes ``SOAP-ENV,SOAP-ENC,xsi,xsd,...``), when there are at least ``MIN_PREFIXES``."""
     own = [uri for uri in declared_namespaces(data) if not _standard(uri)]
-    return [Observation(ip, "onvif", "onvif.namespace", uri, port) for uri in own[:MAX_NAMESPACE_OBSERVATIONS]]
+    out = [Observation(ip, "onvif", "onvif.namespace", uri, port) for uri in own[:MAX_NAMESPACE_OBSERVATIONS]]
+    prefixes = root_prefixes(data)
+    if len(prefixes) >= MIN_PREFIXES:
+        out.append(Observation(ip, "onvif", "onvif.prefixes", ",".join(prefixes), port))
+    return out
 
 
 def _namespaces_or_none(data: bytes, ip: str, port: int | None) -> list[Observation]:
@@ -359,11 +370,14 @@ class OnvifProbe(HostProbe):
         return answered
 
 
+_ONCE = ("onvif.namespace", "onvif.prefixes")
+
+
 def _extend_new(out: ProbeOutput, observations: list[Observation]) -> None:
-    """Add observations, leaving out a namespace already recorded for this device service."""
-    have = {(o.field, o.value) for o in out.observations if o.field == "onvif.namespace"}
+    """Add observations, leaving out a namespace (or prefix list) already recorded for this device service."""
+    have = {(o.field, o.value) for o in out.observations if o.field in _ONCE}
     for o in observations:
-        if o.field == "onvif.namespace":
+        if o.field in _ONCE:
             if (o.field, o.value) in have:
                 continue
             have.add((o.field, o.value))

@@ -50,3 +50,29 @@ def test_axis_namespaces_name_axis_and_a_renamed_topic_names_no_one(db) -> None:
     assert ident.platform_vendor == "Axis" and verdict.classification is Classification.CLEAR, verdict.reasons
     ident, _ = identify_alone(db, RENAMED_TOPICS)
     assert ident.platform_vendor is None and ident.vendor is None
+
+
+# The prefix tables of the same envelopes (onvif.prefixes, as parse_namespaces writes them): the
+# DS-2CD2143G0-I's (RVS_ONVIF mock above) and the XM530's (easy_onvif, above), which copies
+# Hikvision's renamed topics namespace but not Hikvision's SOAP stack.
+HIKVISION_PREFIXES = ("onvif.prefixes", "env,soapenc,xsi,xs,tt,tds,trt,timg,tev,tptz,tan,tst,ter,dn,tns1,tmd,wsdl,"
+                      "wsoap12,http,d,wsadis,wsnt,wsa,wstop,wsrf-bf,wsntw,wsrf-rw,wsaw,wsrf-r,trc,tse,trp,tnshik,"
+                      "hikwsd,hikxsd,tas,tr2,axt")
+XM530_PREFIXES = ("onvif.prefixes", "SOAP-ENV,SOAP-ENC,xsi,xsd,xs,wsse,wsa5,xop,wsa,tt,ns1,wstop,ns7,ns2,dndl,dnrd,d,dn,"
+                  "ns10,ns11,ns13,ns14,tan,ns15,ns16,tev,ns17,ns18,ns19,ns20,ns21,ns22,wsnt,ns3,ns4,ns5,ns8,ns9,tds,"
+                  "timg,tptz,trt,trt2,ter,tns1,tnsn")
+
+
+def test_hikvisions_soap_stack_names_it_and_with_its_namespaces_restricts_a_refusing_camera(db) -> None:  # type: ignore[no-untyped-def]
+    ident, verdict = identify_alone(db, HIKVISION_PREFIXES)
+    assert ident.platform_vendor == "Hikvision" and verdict.classification is Classification.REVIEW, verdict.reasons
+    # GetSystemDateAndTime of a camera that refuses GetDeviceInformation: its namespaces and its
+    # stack's prefix table are two fields of the answer, matched by two fingerprints
+    ident, verdict = identify_alone(db, ("onvif.utc_time", "2023-05-24T21:25:05Z"), *HIKVISION, HIKVISION_PREFIXES)
+    assert ident.platform_vendor == "Hikvision" and ident.support_fields >= 2
+    assert verdict.classification is Classification.RESTRICTED, verdict.reasons
+
+
+def test_a_clone_that_copies_hikvisions_namespace_but_not_its_stack_names_no_one(db) -> None:  # type: ignore[no-untyped-def]
+    ident, verdict = identify_alone(db, RENAMED_TOPICS, XM530_PREFIXES)
+    assert ident.platform_vendor is None and verdict.classification is not Classification.RESTRICTED
