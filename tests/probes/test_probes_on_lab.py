@@ -293,6 +293,16 @@ def test_onvif_gives_the_namespaces_the_firmware_declares_even_when_it_refuses(l
     assert anonymous == set(declared)
 
 
+@pytest.mark.parametrize("profile", [p for p in with_service("onvif") if services_of(p)["onvif"].get("namespace_table")])
+def test_onvif_gives_the_prefix_table_of_the_firmwares_soap_stack_in_order(lab_scan, profile):
+    device = lab_scan["devices"][profile]
+    table = ",".join(services_of(profile)["onvif"]["namespace_table"])
+    assert seen(lab_scan, device, "onvif")["onvif.prefixes"] == [table]
+    anonymous = [v for ip, probe, f, v in lab_scan["anonymous"]["observations"]
+                 if ip == device.ip and probe == "onvif" and f == "onvif.prefixes"]
+    assert anonymous == [table]  # once, though every answer and the refusal declare it
+
+
 def test_the_scan_document_counts_one_refusal_per_onvif_device_that_needs_login(lab_scan):
     counts = lab_scan["doc"]["scan"]["attempts"]["onvif"]
     assert counts.get("auth_required") == len([p for p in with_service("onvif") if needs_login(p)])

@@ -39,6 +39,9 @@ Config (``profile["services"]["onvif"]``):
     unauthorized_status:      HTTP status sent with the NotAuthorized fault (default 400)
     namespaces:               {prefix: URI} the firmware declares on every envelope besides the
                               standard ones (its maker's own, e.g. Hikvision's event topics)
+    namespace_table:          {prefix: URI}, in order: the whole declaration list a firmware's SOAP
+                              stack writes on its Envelope (replaces the lab's own four and
+                              ``namespaces``; env, tds, tt and ter are added at the end if absent)
     source:                   where the values come from (documentation only)
 """
 
@@ -94,18 +97,28 @@ def password_digest(nonce: bytes, created: str, password: str) -> str:
     return base64.b64encode(hashlib.sha1(nonce + created.encode() + password.encode()).digest()).decode()
 
 
-def envelope(body: str, namespaces: Mapping[str, str] | None = None) -> bytes:
+_BASE = {"env": NS_ENV, "tds": NS_TDS, "tt": NS_TT, "ter": NS_TER}
+
+
+def envelope(body: str, namespaces: Mapping[str, str] | None = None, table: Mapping[str, str] | None = None) -> bytes:
     """A SOAP 1.2 envelope; ``namespaces`` (prefix -> URI) are declared on it as well, as gSOAP-based
-    firmware declares its maker's own namespaces on every answer, faults included."""
-    own = "".join(f' xmlns:{prefix}="{escape(uri, {chr(34): "&quot;"})}"' for prefix, uri in (namespaces or {}).items())
+    firmware declares its maker's own namespaces on every answer, faults included. ``table``, when
+    given, is the firmware's whole declaration list in its order, written instead."""
+    if table:
+        declared = dict(table)
+        for prefix, uri in _BASE.items():
+            declared.setdefault(prefix, uri)
+    else:
+        declared = {**_BASE, **(namespaces or {})}
+    attrs = "".join(f' xmlns:{prefix}="{escape(uri, {chr(34): "&quot;"})}"' for prefix, uri in declared.items())
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<env:Envelope xmlns:env="{NS_ENV}" xmlns:tds="{NS_TDS}" xmlns:tt="{NS_TT}"'
-        f' xmlns:ter="{NS_TER}"{own}><env:Body>{body}</env:Body></env:Envelope>'
+        f'<env:Envelope{attrs}><env:Body>{body}</env:Body></env:Envelope>'
     ).encode("utf-8")
 
 
-def fault(code: str, subcode: str, reason: str, detail: str = "", namespaces: Mapping[str, str] | None = None) -> bytes:
+def fault(code: str, subcode: str, reason: str, detail: str = "", namespaces: Mapping[str, str] | None = None,
+          table: Mapping[str, str] | None = None) -> bytes:
     detail_xml = f"<env:Detail><env:Text>{escape(detail)}</env:Text></env:Detail>" if detail else ""
     return envelope(
         "<env:Fault>"
@@ -114,6 +127,7 @@ def fault(code: str, subcode: str, reason: str, detail: str = "", namespaces: Ma
         f'<env:Reason><env:Text xml:lang="en">{escape(reason)}</env:Text></env:Reason>'
         f"{detail_xml}</env:Fault>",
         namespaces,
+        table,
     )
 
 
@@ -129,6 +143,7 @@ class Endpoint:
         self.info = {k: str(info.get(k, "")) for k in
                      ("Manufacturer", "Model", "FirmwareVersion", "SerialNumber", "HardwareId")}
         self.namespaces: dict[str, str] = {str(k): str(v) for k, v in (config.get("namespaces") or {}).items()}
+        self.table: dict[str, str] = {str(k): str(v) for k, v in (config.get("namespace_table") or {}).items()}
         wsd_scopes = ((device.profile.get("services") or {}).get("wsd") or {}).get("scopes") or []
         self.scopes: list[str] = list(fill(config.get("scopes") or wsd_scopes, device))
 
@@ -240,15 +255,16 @@ class Endpoint:
         handler = getattr(self, f"op_{operation}", None)
         if handler is None or not body_el[0].tag.startswith(f"{{{NS_TDS}}}"):
             return 500, reply_headers, fault("Receiver", "ActionNotSupported", "Optional Action Not Implemented",
-                                             namespaces=self.namespaces)
+                                             namespaces=self.namespaces, table=self.table)
         needs_auth = operation not in PRE_AUTH and not (
             operation == "GetDeviceInformation" and self.config.get("device_info_without_auth"))
         if needs_auth and not self.authorized(root):
             status = int(self.config.get("unauthorized_status", 400))
             return status, reply_headers, fault(
                 "Sender", "NotAuthorized", "Sender not Authorized",
-                "The action requested requires authorization and the sender is not authorized", self.namespaces)
-        return 200, reply_headers, envelope(handler(), self.namespaces)
+                "The action requested requires authorization and the sender is not authorized", self.namespaces,
+                self.table)
+        return 200, reply_headers, envelope(handler(), self.namespaces, self.table)
 
 
 def endpoint(device: DeviceContext, config: dict[str, Any]) -> Endpoint:
