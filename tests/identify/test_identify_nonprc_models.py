@@ -73,6 +73,15 @@ NON_PRC = [
     ("http.title", "IQeye703 IQEYE011750: Live Images", "IQinVision", RECOG.format("html_title.xml", 2747)),
     ("onvif.model", "AV12186DN", "Arecont Vision", "https://github.com/CamioCam/rtsp/issues/56"),
     ("onvif.model", "AV20185DN", "Arecont Vision", "https://github.com/CamioCam/rtsp/issues/56"),
+    # Illustra (Johnson Controls): IP5M-<2 digits><3 letters> has the shape of Amcrest's IP<n>M- cameras (h3-models3)
+    ("onvif.model", "IP5M-20FFQ", "Illustra", "ch-bas/cctv-camera-database cameras/illustra/ip5m-20ffq.json @ 15107b7eb6c8c95fe5420a580b6f1dcd5a3d1d5e"),
+    ("onvif.model", "IPS02-D12-OI04", "Illustra", "ch-bas/cctv-camera-database cameras/illustra/ips02-d12-oi04.json @ 4c6b701bef2ba8c1534f37553157f6cdcd701847"),
+    # Bosch, Vivotek, Axis, Sony, Pelco part numbers the h3-models3 grammars read (maker datasheets, as transcribed there)
+    ("onvif.model", "MIC-7522-Z30B", "Bosch", "ch-bas/cctv-camera-database cameras/bosch/mic-7522-z30b.json @ 03acd96f9906e6710927aafc9a061d3364478ba7"),
+    ("onvif.model", "FD816B-HF2", "Vivotek", "ch-bas/cctv-camera-database cameras/vivotek/fd816b-hf2.json @ 0eed4114d533df90f1159bb77d113a04b5814ce3"),
+    ("onvif.model", "FA3105-L", "Axis", "ch-bas/cctv-camera-database cameras/axis/fa3105-l.json @ 154fd4116f11f9d76f2a27734e576718ef2f61e0"),
+    ("onvif.model", "SNC-EMX30R", "Sony", "ch-bas/cctv-camera-database cameras/sony/sony-snc-emx30r.json @ 29d4f77dcdce30c68110bf9ebb1041a8f4929144"),
+    ("onvif.model", "HCP-6320HA", "Hanwha", "ch-bas/cctv-camera-database cameras/hanwha/hcp-6320ha.json @ 6733ba0986775233c9fd03016340182969cc8d70"),
 ]
 
 # Model numbers of PRC makers (and their brands) that real users reported: no non-PRC grammar may
