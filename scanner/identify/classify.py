@@ -41,11 +41,14 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
     under = f"under {p.title}"
 
     if ident.software_only:
+        sv = vdb.get(ident.software)
+        what = (f"the maker of its network module ({ident.software})" if sv is not None and sv.kind == "component"
+                else f"generic server software ({ident.software})")
         if ident.device_type in _VIDEO:
-            return _review(f"A {ident.device_type.value} showing only generic server software ({ident.software}); its maker could not be named.")
+            return _review(f"A {ident.device_type.value} showing only {what}; its maker could not be named.")
         return Verdict(
             Classification.UNIDENTIFIED,
-            (f"Only generic server software was identified ({ident.software}); that does not say who made the device.",),
+            (f"Only {what} was identified; that does not say who made the device.",),
         )
 
     if maker is None and brand is None:

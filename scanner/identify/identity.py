@@ -287,7 +287,11 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
         )
     if the_brand is None and the_platform is None and software.top() is not None:
         software_only = True  # the software is said in the verdict; it is not the device's maker
-        explanation.append(f"Runs {software.top()} ({software.witnesses(software.top())}), which does not name the maker")
+        top = software.top()
+        if (sv := vdb.get(top)) is not None and sv.kind == "component":
+            explanation.append(f"Its network module is {top}'s ({software.witnesses(top)}), which does not name the maker")
+        else:
+            explanation.append(f"Runs {top} ({software.witnesses(top)}), which does not name the maker")
 
     if the_platform:
         explanation.insert(0, f"Maker {the_platform}: {_support_text(platform, brand, software, the_platform)}")
