@@ -49,9 +49,9 @@ def test_almost_no_real_device_is_restricted_unless_its_expected_maker_is_covere
 def test_floors_a_scanner_that_names_nothing_would_fail(half: str) -> None:
     mine = [r for r in RECORDS if r.half == half]
     s = score(record_cases(mine, DB, load_policy("uk-sensitive-sites", DB)))
-    assert s.platform_vendor.right >= 0.6 * s.cases, f"{s.platform_vendor.right} of {s.cases} makers right"
+    assert s.platform_vendor.right >= 0.65 * s.cases, f"{s.platform_vendor.right} of {s.cases} makers right"
     assert s.platform_vendor.identified_right >= 0.9 * s.platform_vendor.identified, "named makers are mostly right"
-    assert s.hd_cases >= 10 and s.hd_restricted >= 0.6 * s.hd_cases, f"{s.hd_restricted} of {s.hd_cases} restricted"
+    assert s.hd_cases >= 10 and s.hd_restricted >= 0.7 * s.hd_cases, f"{s.hd_restricted} of {s.hd_cases} restricted"
 
 
 def test_most_of_the_corpus_is_independent_of_the_fingerprint_examples() -> None:
@@ -61,7 +61,7 @@ def test_most_of_the_corpus_is_independent_of_the_fingerprint_examples() -> None
     assert len(independent) >= 0.6 * len(RECORDS)
     blind = [r for r in independent if r.half == "blind"]
     s = score(record_cases(blind, DB, load_policy("uk-sensitive-sites", DB)))
-    assert s.platform_vendor.right >= 0.5 * s.cases and s.non_prc_restricted == 0
+    assert s.platform_vendor.right >= 0.55 * s.cases and s.non_prc_restricted == 0
 
 
 def _entry(field: str, value: str, vendor: str | None, platform: str | None) -> dict:
