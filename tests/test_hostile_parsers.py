@@ -194,10 +194,12 @@ def test_the_onvif_namespace_reader_survives_damaged_answers_attacks_and_a_flood
         b"<SOAP-ENV:Envelope ", b"<SOAP-ENV:Envelope " + b"".join(b'xmlns:v%d="http://vendor.invalid/%d/%s" ' % (i, i, b"x" * 600) for i in range(300)))
     run_all(
         onvif.parse_namespaces, (S.BOSCH_DEVICE_INFO,), 16, allowed=(MalformedReply,), extra=hostile_xml_documents() + [flood],
-        check=lambda obs: check_observations(obs, probe="onvif", count_cap=onvif.MAX_NAMESPACE_OBSERVATIONS),
+        # the namespaces to their cap, and one prefix table
+        check=lambda obs: check_observations(obs, probe="onvif", count_cap=onvif.MAX_NAMESPACE_OBSERVATIONS + 1),
     )
     kept = onvif.parse_namespaces(flood, IP)
-    assert len(kept) == onvif.MAX_NAMESPACE_OBSERVATIONS and all(len(o.value) <= 512 for o in kept)
+    assert len([o for o in kept if o.field == "onvif.namespace"]) == onvif.MAX_NAMESPACE_OBSERVATIONS
+    assert len([o for o in kept if o.field == "onvif.prefixes"]) == 1 and all(len(o.value) <= 512 for o in kept)
 
 
 @pytest.mark.parametrize("year", [b"99999999999999999999", b"-1", b"0", b"\xd9\xa2\xd9\xa0\xd9\xa2\xd9\xa3", b"1" * 5000])

@@ -169,7 +169,7 @@ def parse_namespaces(data: bytes, ip: str, port: int | None = None) -> list[Obse
     out = [Observation(ip, "onvif", "onvif.namespace", uri, port) for uri in own[:MAX_NAMESPACE_OBSERVATIONS]]
     prefixes = root_prefixes(data)
     if len(prefixes) >= MIN_PREFIXES:
-        out.append(Observation(ip, "onvif", "onvif.prefixes", ",".join(prefixes), port))
+        out.append(Observation(ip, "onvif", "onvif.prefixes", clip(",".join(prefixes)), port))
     return out
 
 
