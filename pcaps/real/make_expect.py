@@ -25,7 +25,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 LICENCE = "LGPL-3.0 (the ntop/nDPI repository's licence, COPYING; the captures carry no other)"
-MODULE_MAKERS = {"Espressif Inc."}
+MODULE_MAKERS = {"Espressif Inc.", "Tuya Smart Inc."}  # vendors.yaml kind component
 REWRITTEN_MACS = {"ndpi-xiaomi.pcap"}  # MACs of the form 00:0N:00:..: rewritten, their OUI names nobody
 SHORT = {"Google, Inc.": "Google", "Apple, Inc.": "Apple", "Sonos, Inc.": "Sonos", "Nest Labs Inc.": "Nest",
          "Tuya Smart Inc.": "Tuya", "Belkin International Inc.": "Belkin", "Dell Inc.": "Dell",
