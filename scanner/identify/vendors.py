@@ -98,7 +98,7 @@ class OemModel:
 @dataclass(frozen=True, slots=True)
 class Vendor:
     name: str
-    kind: str  # maker | brand | software | generic
+    kind: str  # maker | brand | software | component | generic
     country: str
     prc_organised: bool | None  # None: no source establishes where it is organised
     source: str

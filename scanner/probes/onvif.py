@@ -154,6 +154,8 @@ def _standard(uri: str) -> bool:
     if _STANDARD_NS.match(uri):
         return True
     return bool(_ONVIF_NS.match(uri)) and bool(_ONVIF_STANDARD_PATH.match(uri))
+
+
 MAX_NAMESPACE_OBSERVATIONS = 16
 
 
