@@ -36,15 +36,11 @@ from ..models import AttemptStatus, Host, Observation, ProbeOutput
 from ._http import FetchError, request_capped
 from ._parsing import MalformedReply, child_fields, clip, declared_namespaces, local, parse_xml, root_prefixes
 from .base import HostProbe, ProbeContext
+from .ports import port_table
 
 MAX_RESPONSE = 256 * 1024
 MAX_TARGETS = 4
 MAX_OBSERVATIONS = 64  # from one answer (a device may repeat an element)
-# where device services listen (fingerprints/ports.yaml says whose, with sources): 888 Foscam,
-# 2020 TP-Link Tapo, 8000 Reolink (Hikvision's SDK port too: tried only after every lower port
-# failed to answer, and a Hikvision device answers on 80), 8899 Xiongmai
-HTTP_PORTS = (80, 81, 82, 88, 888, 2020, 5000, 8000, 8080, 8081, 8899, 10080)
-HTTPS_PORTS = (443, 8443)
 DEVICE_NS = "http://www.onvif.org/ver10/device/wsdl"
 DEVICE_INFO = {
     "Manufacturer": "onvif.manufacturer",
@@ -246,6 +242,16 @@ def build_request(operation: str, url: str, credential=None, clock_offset: dt.ti
 # --- the probe ------------------------------------------------------------------------------
 
 
+def onvif_ports() -> tuple[set[int], set[int]]:
+    """(plain, TLS) ports where a device service may listen: the web ports of
+    ``fingerprints/ports.yaml`` and the ports it marks ``onvif: true`` (makers' own, with sources).
+    In port order, so a maker's own port (Reolink's 8000, also Hikvision's SDK port) is tried only
+    after every lower one failed to answer."""
+    table = port_table()
+    plain = {int(p["port"]) for p in table if p["service"] == "http" or p.get("onvif")}
+    return plain, {int(p["port"]) for p in table if p["service"] == "https"}
+
+
 def device_service_urls(ctx: ProbeContext, host: Host) -> list[str]:
     """In-scope XAddrs remembered for this host, then /onvif/device_service on open web ports."""
     urls: list[str] = []
@@ -258,10 +264,11 @@ def device_service_urls(ctx: ProbeContext, host: Host) -> list[str]:
         if parts.scheme in ("http", "https") and parts.hostname == host.ip and ctx.scope.contains(host.ip):
             urls.append(url)
     ports = ctx.open_ports.get(host.ip, set())
+    plain, tls = onvif_ports()
     for port in sorted(ports):
-        if port in HTTP_PORTS:
+        if port in plain:
             urls.append(f"http://{host.ip}{'' if port == 80 else f':{port}'}/onvif/device_service")
-        elif port in HTTPS_PORTS:
+        elif port in tls:
             urls.append(f"https://{host.ip}{'' if port == 443 else f':{port}'}/onvif/device_service")
     return list(dict.fromkeys(urls))[:MAX_TARGETS]
 
