@@ -128,3 +128,30 @@ def test_the_dvrip_search_alone_names_the_xiongmai_platform(tmp_path):
     assert found[xm.ip]["mac"] == xm.mac
     assert found[axis.ip]["platform_vendor"] != "Xiongmai"
     assert doc["scan"]["attempts"]["dvrip"].get("ok") == 1
+
+
+def test_a_makers_private_control_port_is_kept_as_evidence(full_scan):
+    """The port probe already connects to Dahua's 37777 and Xiongmai's 34567; a device listening
+    there carries that as a weak platform witness (fingerprints/port_open.yaml) beside the rest."""
+    doc, devices = full_scan
+    want = {"dahua-ipc-hdw2431t-as-s2": "dahua-private-tcp-37777", "dahua-nvr4108hs-4ks2": "dahua-private-tcp-37777",
+            "amcrest-ip2m-841": "dahua-private-tcp-37777", "xiongmai-nbd80x16s-kl": "xiongmai-netsurveillance-tcp-34567"}
+    for profile, fingerprint in want.items():
+        lab_device = next(d for d in devices.values() if d.profile_name == profile)
+        found = next(d for d in doc["devices"] if d["ip"] == lab_device.ip)
+        assert [e["value"] for e in found["evidence"] if e["fingerprint"] == fingerprint] == [fingerprint.split("-")[-1]], profile
+    for d in doc["devices"]:  # no other device listens there, so no other device carries it
+        if d["platform_vendor"] not in ("Dahua", "Xiongmai"):
+            assert not any(e["fingerprint"] in want.values() for e in d["evidence"]), d["ip"]
+
+
+def test_an_open_private_port_alone_is_a_lead_for_review_not_a_restriction(tmp_path):
+    """Only the port probe against the Xiongmai recorder (its MAC is locally administered, so names
+    no one): the open 34567 names the Xiongmai platform weakly, which sends it to review."""
+    with Lab(["xiongmai-nbd80x16s-kl"], services={"tcp"}) as lab:
+        doc = scan_in(lab, tmp_path, "--probes", "ports")
+        xm = lab.device("xiongmai-nbd80x16s-kl")
+    found = {d["ip"]: d for d in doc["devices"]}[xm.ip]
+    assert found["open_ports"] == [34567]
+    assert (found["platform_vendor"], found["classification"]) == ("Xiongmai", "review")
+    assert [e["fingerprint"] for e in found["evidence"] if e["fingerprint"]] == ["xiongmai-netsurveillance-tcp-34567"]

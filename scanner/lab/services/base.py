@@ -1,7 +1,7 @@
 """The contract between a lab device process and the services it runs.
 
 Each service module in this package (``http``, ``https``, ``rtsp``, ``onvif``, ``wsd``,
-``sadp``, ``dhip``, ``dvrip``, ``mdns``, ``ssdp``) exposes::
+``sadp``, ``dhip``, ``dvrip``, ``mdns``, ``ssdp``, ``tcp``) exposes::
 
     def start(device: DeviceContext, config: dict) -> Service
 
