@@ -16,6 +16,8 @@ spellings and model grammars it resolves against are data, in ``vendors.yaml``.
 
 Strength rules (stated once, here and in fingerprints/README.md):
 - a ``maker`` field whose whole value is an alias: strong; an alias inside it: medium;
+- a WS-Discovery/ONVIF ``name`` scope whose whole value is an alias (``name/Dahua``): strong, as the
+  device's own declaration; an alias leading it (``name/HIKVISION DS-2CD...``): medium;
 - an alias inside a ``model`` field, or at the start of a free-text field: medium;
 - an alias elsewhere in free text (a title, a server banner, a host name): weak, and only for
   aliases of four characters or more ('LTS' inside 'Ubuntu 22.04 LTS' is not the LTS brand);
@@ -318,6 +320,8 @@ def _resolve_text(vdb: VendorDB, value: str, role: str) -> list[Resolved]:
         whole = m.start() == 0 and m.end() == len(value.rstrip(" .,"))
         if role == MAKER:
             strength = "strong" if whole or _only_suffix(value[m.end():]) else "medium"
+        elif role == "lead" and whole:
+            strength = "strong"  # a name scope that is exactly a maker's name: the device's own declaration
         elif role in (MODEL, "lead", "dn-o", "url"):
             strength = "medium"
         else:

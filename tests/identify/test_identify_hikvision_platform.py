@@ -59,7 +59,7 @@ def test_getscopes_answer_is_read_like_a_discovery_scope(db) -> None:  # type: i
     "DS-KV8213-WME1(C)",         # door station
 ])
 def test_hikvision_models_real_devices_sent_name_the_platform(db, model: str) -> None:  # type: ignore[no-untyped-def]
-    # a model field no fingerprint file reads (onvif_model.yaml takes any DS- model on onvif.model),
+    # no fingerprint file reads a model field (the registry resolves onvif.model and upnp.model_name alike),
     # so the vendors.yaml model grammars alone decide
     ident = identify(db, ("upnp.model_name", model))
     assert ident.platform_vendor == "Hikvision", model

@@ -18,6 +18,8 @@ from scanner.models import Classification, DeviceType, Observation
 BESDER = "KostasEreksonas/Besder-6024PB-XMA501-ip-camera-security-investigation README.md @ bf343b23d48d18648af2f1bad78e780c99c4085a"
 AXIS_ROOT = "FantasticFiasco/axis-discovery-ssdp-js test/root-descriptions/RootDescription.mock.ts @ 8c583f66a43de1cbc47d32d4bafee38fd831fb99"
 FLIR_SCOPES = "vicmaeg/onvif-discovery OnvifDiscovery.Tests/Resources/ScopesTestData.json @ bf0d1532a685d06198a120668ffd7e0506c104b3"
+HAICAM = "Haicam/Haicam golang/discovery.go @ 307e0a3735f0df74237b5e903be7edfe3341c6d1 (ProbeMatch of a DS-2CD2385G1-I)"
+COGINI = "cogini/onvif test/discovery_test.exs @ 45cac62027ef886e72cb489434f6a809d08186c7 (Hello of a Dahua IPC-HFW2228M-I1-V2)"
 RVS_MOCKS = "RiftValleySoftware/RVS_ONVIF RVS_ONVIF/GenericTests/Mocks/{} @ 953b2d5b857fe0353a78f47f444b09983d5cf669"
 
 # (field, value a device sent, the maker it names, source)
@@ -26,6 +28,13 @@ REAL = [
     ("onvif.manufacturer", "HIKVISION", "Hikvision", "https://github.com/evercam/evercam-server/issues/10 (GetDeviceInformation of a DS-2DF7286-A)"),
     ("onvif.model", "DS-2DF7286-A", "Hikvision", "https://github.com/evercam/evercam-server/issues/10"),
     ("onvif.model", "XM530_50X50-WG_8M", "Xiongmai", BESDER + " line 269"),
+    ("onvif.model", "MS-C8165-PE", "Milesight", "gBillal/ex_onvif test/fixtures/get_device_information.xml @ ea2b652bedd2a03d7fe6c310b3b76104cc7a2ab5"),
+    ("onvif.manufacturer", "REOLINK", "Reolink", "AlterMundi/sai-cam docs/REOLINK_P320_ONVIF_CAPABILITIES.md @ 88613bf (REOLINK P320)"),
+    ("wsd.scope", "onvif://www.onvif.org/name/HIKVISION%20DS-2CD2385G1-I", "Hikvision", HAICAM),
+    ("wsd.scope", "onvif://www.onvif.org/hardware/DS-2CD2385G1-I", "Hikvision", HAICAM),
+    ("wsd.scope", "onvif://www.onvif.org/name/Dahua", "Dahua", COGINI),
+    ("wsd.scope", "onvif://www.onvif.org/name/Amcrest", "Amcrest", "snow-tree/camera-probe README.md @ 1004629b172e1433105c1ca6c900c2140fb06c92 (an Amcrest IP2M-8200)"),
+    ("wsd.scope", "onvif://www.onvif.org/hardware/IPC-HFW2228M-I1-V2", "Dahua", COGINI),
     ("wsd.scope", "onvif://www.onvif.org/name/VIGI-C350", "TP-Link", "https://github.com/andreikop/python-ws-discovery/issues/56 (wsdiscover output of VIGI cameras)"),
     ("upnp.manufacturer", "AXIS", "Axis", AXIS_ROOT),
     ("upnp.model_name", "AXIS M1014", "Axis", AXIS_ROOT),
