@@ -58,3 +58,10 @@ def test_other_makers_values_are_not_read_as_tp_link(field: str, value: str, mak
     ident, _ = identify_alone(DB, (field, value))
     assert ident.platform_vendor != "TP-Link"
     assert ident.platform_vendor in (maker, None)
+
+
+def test_hikvision_dvr_v3_software_version_in_sadp_names_hikvision() -> None:
+    # SADP reply of a DS-7804HQH-K1 DVR (https://www.mhzhuji.com/zhuji_info_958/, seen record
+    # sadp-hikvision-ds-7804hqh-k1-mhzhuji): the older V3 firmware line keeps the "Vx.y.zbuild yymmdd" form.
+    ident, _ = identify_alone(DB, ("sadp.software_version", "V3.5.38build 191215"))
+    assert ident.platform_vendor == "Hikvision"
