@@ -6,6 +6,9 @@ fingerprint strength and counted once per probe, so two banners from one HTTP re
 as two independent probes. Confidence rises with independent agreeing probes and falls with
 unexplained disagreement. Disagreements are kept as sentences: a brand on the web page that
 differs from the maker the OUI or firmware names is the rebrand signal, and is stated as such.
+One exception runs the other way: when the maker the model names is a documented *former
+subsidiary* of the company the device names (i-PRO, Panasonic's security business until 2019), the
+device's firmware predates the separation and the company it names built it.
 
 Within one probe, the witnesses are also kept apart by fingerprint, field and value: two
 different fingerprints that name the same maker from two different fields carrying different
@@ -245,6 +248,18 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
                 unexplained += 1
             else:
                 conflicts.append(f"{sentence}; no documented relation, the firmware/hardware evidence decides")
+        # A model family that has since passed to a former subsidiary (Panasonic's WV- cameras, now
+        # i-PRO's) on a device whose own word is still the parent's name: firmware from before the
+        # separation, so the parent built it.
+        p, b = vdb.get(the_platform), vdb.get(the_brand)
+        former = p.relation_to(the_brand) if p is not None else None
+        if (former is not None and former.type == "former-subsidiary" and former.strength == "documented"
+                and b is not None and b.kind == "maker"):
+            conflicts.append(
+                f"{the_platform} was {the_brand}'s business until {former.until or 'its separation'}; the device "
+                f"still names {the_brand}, so {the_brand} built it (source: {former.source})"
+            )
+            the_platform = the_brand
 
     # Fill the gaps: a brand alone implies its platform (vendors.yaml), a maker alone its brand.
     if the_platform is None and the_brand is not None:
