@@ -17,7 +17,7 @@ from .fingerprints import FingerprintDB
 from .identity import DERIVED_PROBE
 
 # Fields whose raw value makes a useful exact-match fingerprint; others are too long or volatile.
-SKIP_FIELDS = frozenset({"port.open", "arp.mac", "http.body", "http.favicon"})
+SKIP_FIELDS = frozenset({"port.open", "arp.mac", "http.body", "http.favicon", "http.favicon_mmh3"})
 MAX_SUGGEST_CHARS = 300
 
 

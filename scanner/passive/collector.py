@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import AttemptStatus, Host, Observation, ProbeAttempt
-from ..probes.http import Fetched, certificate_names, parse_response, redirect_targets
+from ..probes.http import Fetched, certificate_names, favicon_observations, parse_response, redirect_targets
 from ..probes.rtsp import RtspReplyError, observations_from, parse_reply
 from . import dhcp, discovery, messages, sadp_l2, tls
 from .frontpage import FrontPages, is_redirect
@@ -214,7 +214,8 @@ class Collector:
             fetched = Fetched(f"http://{sip}:{sport}{path}", resp.status, resp.headers, resp.body, not resp.complete)
             if path == "/favicon.ico":
                 if resp.status == 200 and resp.body and resp.complete:
-                    self._add(Observation(sip, "http", "http.favicon", hashlib.md5(resp.body).hexdigest(), sport))
+                    for o in favicon_observations(sip, sport, resp.body):
+                        self._add(o)
                 continue
             if is_redirect(fetched) and (path == "/" or (sip, sport, path) in self.front_pages.targets):
                 for target in redirect_targets(fetched):  # a hop of the front page's redirect chain

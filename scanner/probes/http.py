@@ -13,6 +13,7 @@ certificate is read from the same TLS connection as the page.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import re
@@ -24,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import http.client
 import threading
+import mmh3
 from cryptography import x509
 
 from ..models import AttemptStatus, Host, Observation, ProbeOutput
@@ -64,6 +66,18 @@ class Fetched:
     body: bytes
     truncated: bool
     certificate: bytes | None = None
+
+
+def favicon_observations(ip: str, port: int, icon: bytes, probe: str = "http") -> list[Observation]:
+    """The two hashes a favicon is known by: ``http.favicon``, the md5 hex of its bytes (Recog's and
+    OWASP's form), and ``http.favicon_mmh3``, Shodan's: MurmurHash3 (32-bit, seed 0, signed) of the
+    bytes' base64 text as Python's ``base64.encodebytes`` writes it (a newline after every 76
+    characters and at the end). Published favicon hash lists use one form or the other, and a hash of
+    the wrong form matches nothing, so both are observed."""
+    return [
+        Observation(ip=ip, probe=probe, field="http.favicon", value=hashlib.md5(icon).hexdigest(), port=port),
+        Observation(ip=ip, probe=probe, field="http.favicon_mmh3", value=str(mmh3.hash(codecs.encode(icon, "base64"))), port=port),
+    ]
 
 
 def extract_title(body: bytes) -> str | None:
@@ -182,8 +196,7 @@ class HttpProbe(HostProbe):
         )
         favicon = self._get(ctx, base + "/favicon.ico", out, quiet=True)
         if favicon and favicon.status == 200 and favicon.body and not favicon.truncated:
-            digest = hashlib.md5(favicon.body).hexdigest()
-            out.observations.append(Observation(ip=ip, probe=self.name, field="http.favicon", value=digest, port=port))
+            out.observations.extend(favicon_observations(ip, port, favicon.body))
         for path in ctx.http_marker_paths:
             marker = self._get(ctx, base + path, out, quiet=True)
             if marker is None or marker.status == 404:

@@ -3,13 +3,16 @@ survives. Each probe runs inside namespace A, each server inside namespace B."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
 
+import mmh3
 import pytest
 
 from scanner.models import AttemptStatus, Host
 from scanner.probes.base import ProbeContext
-from scanner.probes.http import HttpProbe, extract_realms, extract_title
+from scanner.probes.http import HttpProbe, extract_realms, extract_title, favicon_observations
 from scanner.scope import parse_scope
 from tests.netns import run_in, start_in
 from tests.probes import servers
@@ -44,6 +47,17 @@ def test_title_and_realm_extraction_from_bytes():
     assert extract_realms(servers.DAHUA_REALM_HEADER) == ["Login to 4K049EBPAG1D7E7"]
 
 
+def test_favicon_hashes_in_recogs_and_shodans_forms():
+    # mmh3 itself: the published test vector of MurmurHash3_x86_32, seed 0
+    assert mmh3.hash(b"foo") == -156908512
+    icon = bytes(range(60))  # base64 of 60 bytes is 80 characters: Shodan's text breaks the line at 76
+    text = base64.b64encode(icon)
+    fields = {o.field: o.value for o in favicon_observations("198.18.0.9", 80, icon)}
+    assert fields["http.favicon"] == hashlib.md5(icon).hexdigest()
+    assert fields["http.favicon_mmh3"] == str(mmh3.hash(text[:76] + b"\n" + text[76:] + b"\n"))
+    assert fields["http.favicon_mmh3"] != str(mmh3.hash(text))  # the unwrapped form is another hash
+
+
 def test_reads_server_title_and_realm_of_each_web_port(netpair):
     routes = {
         "/": (401, [("WWW-Authenticate", servers.AXIS_REALM_HEADER)], b"<html><title>Index page</title></html>"),
@@ -60,7 +74,9 @@ def test_reads_server_title_and_realm_of_each_web_port(netpair):
     fields = {(o.field, o.value) for o in out.observations}
     assert ("http.realm", "AXIS_00408CEF081C") in fields
     assert ("http.title", "Index page") in fields
-    assert any(f == "http.favicon" and len(v) == 32 for f, v in fields)
+    assert ("http.favicon", "c26d999d6e217f51f0d097742de4d1d7") in fields  # md5 of the icon's 14 bytes
+    # Shodan's form: mmh3 of the base64 text with its trailing newline ("AAABAGljb24tYnl0ZXM=\n")
+    assert ("http.favicon_mmh3", str(mmh3.hash(b"AAABAGljb24tYnl0ZXM=\n"))) in fields
     assert ("http.marker", "GET /SDK/activateStatus 200\n\n<Activated>true</Activated>") in fields
     assert not any(v.startswith("GET /missing") for f, v in fields if f == "http.marker")
     assert all(o.port == 80 for o in out.observations)
