@@ -87,6 +87,24 @@ def test_the_whole_demo_scan_capture_identifies_every_device(tmp_path):
         check_identified(doc, want, want["profile"])
 
 
+# Profiles whose lab device listens on its maker's private control port (the lab's silent ``tcp``
+# service): the SYN-ACK in the capture is the same weak witness the active port probe gives.
+PRIVATE_PORT = {
+    "amcrest-ip2m-841": ("37777", "dahua-private-tcp-37777"),
+    "dahua-ipc-hdw2431t-as-s2": ("37777", "dahua-private-tcp-37777"),
+    "xiongmai-nbd80x16s-kl": ("34567", "xiongmai-netsurveillance-tcp-34567"),
+}
+
+
+@pytest.mark.parametrize("profile", sorted(PRIVATE_PORT))
+def test_a_private_control_port_answered_in_the_capture_is_evidence(profile, tmp_path):
+    port, fingerprint = PRIVATE_PORT[profile]
+    [want] = expectations(profile)
+    device = {d["ip"]: d for d in replay(PCAPS / f"{profile}.pcap", tmp_path)["devices"]}[want["ip"]]
+    hits = [e for e in device["evidence"] if e["field"] == "port.open" and e["value"] == port]
+    assert hits and hits[0]["fingerprint"] == fingerprint, device["evidence"]
+
+
 @pytest.mark.lab
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("tcpdump"),
                     reason="needs root, iproute2 and tcpdump")
