@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from identify_fixtures import MAC_AXIS, MAC_BROTHER, MAC_DAHUA, MAC_HIKVISION, MAC_LOCAL, MAC_LOREX
+from identify_fixtures import MAC_AMCREST, MAC_AXIS, MAC_BROTHER, MAC_DAHUA, MAC_HIKVISION, MAC_LOCAL, MAC_LOREX, MAC_LTS
 
 from scanner.identify import PolicyError, build_devices, build_identity, load_policy, match_observation
 from scanner.identify.classify import classify
@@ -114,7 +114,7 @@ def test_rebrand_is_explained_brand_as_vendor_maker_as_platform(mini_db) -> None
 def test_a_brand_seen_alone_implies_its_platform_from_vendors_yaml(mini_db) -> None:  # type: ignore[no-untyped-def]
     ident = identify(mini_db, obs("arp.mac", "9c:8e:cd:00:00:01", probe="arp"))  # Amcrest Technologies OUI
     assert ident.vendor == "Amcrest" and ident.platform_vendor == "Dahua"
-    assert ident.platform_inferred is not None and ident.platform_inferred.strength == "reported"
+    assert ident.platform_inferred is not None and ident.platform_inferred.strength == "documented"
     assert any(e.fingerprint == "vendors:Amcrest" for e in ident.evidence)
 
 
@@ -148,7 +148,8 @@ FIRST_REASON_CASES = {
     "hikvision-uk": ("uk-sensitive-sites", [("http.server", "App-webs/", "http"), ("arp.mac", MAC_HIKVISION, "arp")], "Hikvision", "restricted"),
     "hikvision-us": ("us-ndaa", [("http.server", "App-webs/", "http")], "Hikvision", "restricted"),
     "lorex-rebrand": ("uk-sensitive-sites", [("arp.mac", MAC_LOREX, "arp"), ("http.realm", "Login to ND011811000000", "http")], "Dahua", "restricted"),
-    "amcrest-brand-only": ("uk-sensitive-sites", [("arp.mac", "9c:8e:cd:00:00:01", "arp")], "Amcrest", "review"),
+    "lts-brand-only": ("uk-sensitive-sites", [("arp.mac", MAC_LTS, "arp")], "LTS", "review"),
+    "amcrest-name-scope": ("uk-sensitive-sites", [("wsd.scope", "onvif://www.onvif.org/name/Amcrest", "wsd")], "Amcrest", "restricted"),
     "uniview-us": ("us-ndaa", [("arp.mac", "6c:f1:7e:00:00:01", "arp")], "Uniview", "review"),
     "axis": ("uk-sensitive-sites", [("arp.mac", MAC_AXIS, "arp")], "Axis", "clear"),
 }
@@ -167,9 +168,26 @@ def test_the_first_reason_is_one_short_sentence_and_the_sources_follow(mini_db, 
 
 
 def test_brand_only_with_a_reported_oem_relation_is_review_not_restricted(mini_db) -> None:  # type: ignore[no-untyped-def]
-    _, v = verdict(mini_db, "uk-sensitive-sites", obs("arp.mac", "9c:8e:cd:00:00:01", probe="arp"))
+    # LTS: a Hikvision OEM by trade reports only (vendors.yaml), so its MAC alone is a lead
+    _, v = verdict(mini_db, "uk-sensitive-sites", obs("arp.mac", MAC_LTS, probe="arp"))
     assert v.classification is Classification.REVIEW
     assert "not confirmed on the wire" in v.reasons[0]
+
+
+def test_brand_with_a_documented_oem_relation_is_restricted(mini_db) -> None:  # type: ignore[no-untyped-def]
+    # Amcrest: its own firmware files are Dahua builds (vendors.yaml), so a device that names only
+    # the brand (an Amcrest IP2M-8200's WS-Discovery name scope, snow-tree/camera-probe README) is
+    # restricted as a Dahua OEM, the relation and its source cited; its MAC alone is still one
+    # medium witness: review, for that reason only
+    ident, v = verdict(mini_db, "uk-sensitive-sites", obs("wsd.scope", "onvif://www.onvif.org/name/Amcrest"))
+    assert ident.vendor == "Amcrest" and ident.platform_vendor == "Dahua"
+    assert ident.platform_inferred is not None and ident.platform_inferred.strength == "documented"
+    assert v.classification is Classification.RESTRICTED
+    assert v.reasons[0].startswith("Sold as Amcrest, a Dahua oem-customer")
+    assert "amcrest-compatible-finder" in v.reasons[1]
+    _, alone = verdict(mini_db, "uk-sensitive-sites", obs("arp.mac", MAC_AMCREST, probe="arp"))
+    assert alone.classification is Classification.REVIEW
+    assert alone.reasons[0].startswith("Not enough evidence to restrict")
 
 
 def test_uk_covers_every_prc_maker_but_us_only_reviews_the_unnamed_ones(mini_db) -> None:  # type: ignore[no-untyped-def]
