@@ -350,6 +350,11 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
 MAC_SOURCE = "mac"
 
 
+# Fields that are another form of the same bytes as a field the probe also observes: Shodan's
+# favicon hash and the md5 of the same icon are one witness, never two fields corroborating.
+SAME_BYTES = {"http.favicon_mmh3": "http.favicon"}
+
+
 def witness_source(m: Match) -> str:
     """The independent witness a match is, for the evidence rule's count: its probe, except that
     everything read from the device's MAC (the ARP table, a MAC quoted in a Digest realm, a serial
@@ -378,7 +383,8 @@ def _vote(
     # an mDNS name, its host name and a TXT entry is one fact, not three fields agreeing
     serial = m.params.get("serial")
     said = f"serial:{serial.casefold()}" if serial else " ".join(m.observation.value.split()).casefold()
-    seen = _Witness(m.fingerprint_id, m.observation.field, said, weight) if corroborates else None
+    field = SAME_BYTES.get(m.observation.field, m.observation.field)
+    seen = _Witness(m.fingerprint_id, field, said, weight) if corroborates else None
     for key in ("vendor", "platform_vendor"):
         name = m.params.get(key)
         if name is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from identify_fixtures import MAC_AMCREST, MAC_AXIS, MAC_BROTHER, MAC_DAHUA, MAC_HIKVISION, MAC_LOCAL, MAC_LOREX, MAC_LTS
 
-from scanner.identify import PolicyError, build_devices, build_identity, load_policy, match_observation
+from scanner.identify import PolicyError, build_devices, build_identity, load_database, load_policy, match_observation
 from scanner.identify.classify import classify
 from scanner.identify.matcher import MAX_VALUE_CHARS
 from scanner.models import Classification, DeviceType, Host, Observation
@@ -315,3 +315,19 @@ def test_protocol_fields_give_model_serial_and_firmware_when_no_fingerprint_know
         obs("dhip.version", "2.400.0.8", probe="dhip"),
     )
     assert (ident.model, ident.serial, ident.firmware) == ("IPC-HDW5421S", "1F006E4PAX00075", "2.400.0.8")
+
+
+def test_two_hashes_of_one_favicon_are_one_witness() -> None:
+    # The HTTP probe observes the md5 (Recog's form) and Shodan's mmh3 of the same /favicon.ico; a
+    # Dahua icon (camera-honeypot's copy of Dahua's web root, favicon.yaml / favicon_mmh3.yaml)
+    # matched in both forms is one field of the response, not two fields corroborating each other.
+    db = load_database()
+    icon = [obs("http.favicon", "bd9e17c46bbbc18af2a2bd718dddad0e", port=80),
+            obs("http.favicon_mmh3", "2019488876", port=80)]
+    ident = identify(db, *icon)
+    assert ident.platform_vendor == "Dahua"
+    assert {e.field for e in ident.evidence if e.fingerprint} == {"http.favicon", "http.favicon_mmh3"}
+    assert ident.support_fields == 0 and ident.support_probes == 1
+    # a second, independent field of the same response (a Dahua realm) does corroborate it
+    realm = obs("http.realm", "Login to 4K049EBPAG1D7E7", port=80)
+    assert identify(db, *icon, realm).support_fields == 2
