@@ -35,6 +35,7 @@ SERVICE_TYPES: dict[str, str] = {
     "_printer._tcp.local.": "IANA (LPD) / Apple Bonjour Printing Specification",
     "_pdl-datastream._tcp.local.": "IANA / Apple Bonjour Printing Specification",
     "_hap._tcp.local.": "IANA (Apple HomeKit Accessory Protocol); HomeKit cameras",
+    "_miio._udp.local.": "Xiaomi miIO devices, its cameras among them (python-miio miio/discovery.py @0e4510d browses it)",
     "_workstation._tcp.local.": "Avahi default service (Linux hosts)",
     "_device-info._tcp.local.": "Apple device-info TXT records (model=)",
     "_ssh._tcp.local.": "IANA; Linux servers",
