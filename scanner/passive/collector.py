@@ -36,7 +36,6 @@ memory stays bounded on any capture.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from collections import Counter
 from collections.abc import Sequence
