@@ -295,7 +295,10 @@ def fetch(url: str, timeout: float, cap: int) -> Fetched:
         conn.connect()
         timer.start()
         certificate = conn.sock.getpeercert(binary_form=True) if isinstance(conn.sock, ssl.SSLSocket) else None
-        conn.putrequest("GET", parts.path or "/", skip_accept_encoding=True)
+        # the query is part of what is asked: a marker path such as Dahua's
+        # /cgi-bin/magicBox.cgi?action=getSystemInfo without it is another request
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn.putrequest("GET", target, skip_accept_encoding=True)
         conn.putheader("User-Agent", USER_AGENT)
         conn.putheader("Accept", "*/*")
         conn.putheader("Accept-Encoding", "identity")

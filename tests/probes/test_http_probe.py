@@ -145,3 +145,22 @@ def test_redirect_out_of_scope_is_not_followed(netpair):
         proc.kill()
     skipped = [a for a in out.attempts if a.status is AttemptStatus.SKIPPED]
     assert skipped and "198.18.254.99" in skipped[0].target
+
+
+def test_a_marker_path_is_asked_with_its_query_string(netpair):
+    # Dahua's marker is one script told what to do by its query: without the query it is another
+    # request (the body below is what an NVR2X-4KS3 answered, github.com/rroller/dahua/issues/9)
+    marker = "/cgi-bin/magicBox.cgi?action=getSystemInfo"
+    routes = {
+        "/": (200, [], b"<html></html>"),
+        "/cgi-bin/magicBox.cgi": (400, [], b"bad request"),
+        marker: (200, [("Content-Type", "text/plain")], b"deviceType=31\r\nprocessor=ST7108\r\n"),
+    }
+    proc = start_in(netpair.b, servers.http_server, netpair.b_ip, 80, routes)
+    try:
+        wait_listening(netpair, 80)
+        out, _ = run_in(netpair.a, run_probe, netpair.b_ip, {80}, 1.0, 256 * 1024, (marker,))
+    finally:
+        proc.kill()
+    markers = [o.value for o in out.observations if o.field == "http.marker"]
+    assert markers and markers[0].startswith(f"GET {marker} 200") and "processor=ST7108" in markers[0]
