@@ -8,6 +8,7 @@ it must not choose how long we spend matching. ``arp.mac`` goes to the OUI looku
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -44,6 +45,16 @@ class MatchResult:
     oui_org: str | None = None  # IEEE organisation name, for arp.mac observations
 
 
+DN_FIELDS = frozenset({"tls.subject", "tls.issuer"})
+_DN_SPLIT = re.compile(r"(?<!\\),")
+
+
+def reversed_dn(value: str) -> str:
+    """'CN=x,O=y' -> 'O=y,CN=x': the same name with its attributes in the other order (commas
+    escaped inside a value, 'Co.\\,Ltd.', stay where they are)."""
+    return ",".join(reversed(_DN_SPLIT.split(value)))
+
+
 def match_observation(obs: Observation, db: FingerprintDB) -> MatchResult:
     if obs.field == MAC_FIELD:
         return _match_mac(obs, db)
@@ -51,9 +62,13 @@ def match_observation(obs: Observation, db: FingerprintDB) -> MatchResult:
     if not value:
         return MatchResult(obs, ())
     found = []
+    # A distinguished name's attribute order depends on the tool that wrote it: RFC 4514 (our
+    # probe, Python's cryptography) lists the certificate's RDNs last first, OpenSSL's one-line
+    # form first first. A fingerprint written from either reading matches both.
+    readings = (value, reversed_dn(value)) if obs.field in DN_FIELDS else (value,)
     for f in db.files_for(obs.field):
         for fp in f.fingerprints:
-            captured = fp.match(value)
+            captured = next((c for c in map(fp.match, readings) if c is not None), None)
             if captured is None:
                 continue
             params = dict(fp.params)
