@@ -1,6 +1,10 @@
 """mDNS / DNS-SD: one query for the service types cameras, recorders and the hosts around them
 advertise, sent to 224.0.0.251:5353 from the scan interface's address, answered as "legacy
-unicast" (RFC 6762 section 6.7) to our ephemeral port. Packets are built and parsed with
+unicast" (RFC 6762 section 6.7) to our ephemeral port. The same query asks for DNS-SD's service
+enumeration name (``_services._dns-sd._udp.local.``, RFC 6763 section 9); a type a device lists
+there that the first query did not ask for (D-Link cameras' ``_dhnap._tcp``) is asked for in a
+second query, so a device's own names and TXT keys are read whatever type it files them under
+(at most ``MAX_EXTRA_TYPES`` types, well-formed names only). Packets are built and parsed with
 python-zeroconf's wire classes (DNSOutgoing / DNSIncoming), so no browser thread or cache runs
 and every limit (deadline, per-source cap, scope) is the shared discovery loop's.
 
@@ -11,10 +15,12 @@ Observation fields (port 5353): ``mdns.service`` (service type, e.g. ``_axis-vid
 
 from __future__ import annotations
 
+import re
+
 from zeroconf import DNSIncoming, DNSOutgoing, DNSPointer, DNSQuestion, DNSService, DNSText, const
 
-from ..models import Observation, ProbeOutput
-from ._discovery import multicast_discover
+from ..models import AttemptStatus, Observation, ProbeOutput
+from ._discovery import dedupe, hosts_from, multicast_discover
 from ._parsing import MalformedReply, clip
 from .base import DiscoveryProbe, ProbeContext
 
@@ -22,6 +28,9 @@ PORT = 5353
 GROUP = "224.0.0.251"
 MAX_TXT = 32
 MAX_OBSERVATIONS = 256  # from one response
+SERVICES_META = "_services._dns-sd._udp.local."
+MAX_EXTRA_TYPES = 16  # types learned by enumeration and asked for in the second query
+_TYPE_NAME = re.compile(r"^_[A-Za-z0-9][A-Za-z0-9-]{0,62}\._(?:tcp|udp)\.local\.$")
 
 # Service types asked for, each with where it is documented or seen.
 SERVICE_TYPES: dict[str, str] = {
@@ -45,7 +54,7 @@ SERVICE_TYPES: dict[str, str] = {
 
 def query_packet(types: list[str] | None = None) -> bytes:
     out = DNSOutgoing(const._FLAGS_QR_QUERY, True)
-    for name in types or list(SERVICE_TYPES):
+    for name in types or [*SERVICE_TYPES, SERVICES_META]:
         out.add_question(DNSQuestion(name, const._TYPE_PTR, const._CLASS_IN))
     return out.packets()[0]
 
@@ -80,7 +89,10 @@ def parse(data: bytes, ip: str) -> list[Observation]:
         return []
     out: list[Observation] = []
     for rec in msg.answers():
-        if isinstance(rec, DNSPointer) and not rec.name.startswith("_services."):
+        if isinstance(rec, DNSPointer) and rec.name.lower() == SERVICES_META:
+            # service enumeration: the answer names a type the device advertises
+            out.append(Observation(ip, "mdns", "mdns.service", clip(_short(rec.alias)), PORT))
+        elif isinstance(rec, DNSPointer) and not rec.name.startswith("_services."):
             out.append(Observation(ip, "mdns", "mdns.service", clip(_short(rec.name)), PORT))
             instance = rec.alias[: -len(rec.name) - 1] if rec.alias.endswith("." + rec.name) else rec.alias
             out.append(Observation(ip, "mdns", "mdns.name", clip(instance), PORT))
@@ -99,4 +111,23 @@ class MdnsProbe(DiscoveryProbe):
 
     def discover(self, ctx: ProbeContext) -> ProbeOutput:
         packet = query_packet()
-        return multicast_discover(self, ctx, lambda addr: [(packet, (GROUP, PORT))], parse, retries=1)
+        out = multicast_discover(self, ctx, lambda addr: [(packet, (GROUP, PORT))], parse, retries=1)
+        extra = extra_types(out.observations)
+        if extra and not ctx.stop.is_set():
+            second = query_packet(extra)
+            more = multicast_discover(self, ctx, lambda addr: [(second, (GROUP, PORT))], parse, retries=1)
+            out.observations = dedupe(out.observations + more.observations)
+            out.hosts = hosts_from(out.observations, self.name, ())
+            out.attempts += [a for a in more.attempts if a.status is not AttemptStatus.NO_REPLY]
+        return out
+
+
+def extra_types(observations: list[Observation]) -> list[str]:
+    """Service types devices listed under DNS-SD enumeration that the first query did not ask for."""
+    asked = {t.lower() for t in SERVICE_TYPES}
+    out: list[str] = []
+    for o in observations:
+        name = o.value if o.value.endswith(".local.") else f"{o.value}.local."
+        if o.field == "mdns.service" and _TYPE_NAME.match(name) and name.lower() not in asked and name not in out:
+            out.append(name)
+    return out[:MAX_EXTRA_TYPES]

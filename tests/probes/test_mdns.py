@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from zeroconf import DNSOutgoing, DNSPointer, const
 
 from scanner.probes._parsing import MalformedReply
-from scanner.probes.mdns import GROUP, PORT, SERVICE_TYPES, parse, query_packet
+from scanner.probes.mdns import GROUP, PORT, SERVICE_TYPES, SERVICES_META, extra_types, parse, query_packet
 
 from .udp_lab import Responder, udp_pair  # noqa: F401  (fixture)
 
@@ -57,10 +58,22 @@ def test_a_query_is_not_a_response():
     assert parse(query_packet(), "198.18.77.1") == []
 
 
-def test_query_asks_for_every_listed_service_type():
+def test_query_asks_for_every_listed_service_type_and_the_enumeration_name():
     packet = query_packet()
-    assert packet[4:6] == len(SERVICE_TYPES).to_bytes(2, "big")
+    assert packet[4:6] == (len(SERVICE_TYPES) + 1).to_bytes(2, "big")
     assert b"\x0b_axis-video\x04_tcp" in packet
+    assert b"\x09_services\x07_dns-sd" in packet  # "_udp.local." follows, compressed
+
+
+def test_enumerated_types_not_yet_asked_are_asked_in_a_second_query():
+    """A service-enumeration answer (RFC 6763 section 9) names the types a device files its
+    records under; those the first query missed are asked for next, bounded and well-formed."""
+    answer = DNSOutgoing(const._FLAGS_QR_RESPONSE | const._FLAGS_AA)
+    for t in ("_dhnap._tcp.local.", "_http._tcp.local.", "_bad type.local."):
+        answer.add_answer_at_time(DNSPointer(SERVICES_META, const._TYPE_PTR, const._CLASS_IN, 4500, t), 0)
+    got = parse(answer.packets()[0], "198.18.77.1")
+    assert ("mdns.service", "_dhnap._tcp") in [(o.field, o.value) for o in got]
+    assert extra_types(got) == ["_dhnap._tcp.local."]
 
 
 @pytest.mark.parametrize(
