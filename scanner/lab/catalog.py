@@ -7,6 +7,7 @@ what each of its services answers, with the real-world source of every banner be
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,10 @@ import yaml
 from ..errors import LabError
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
+# A directory of generated profiles (scanner.lab.replay writes one per corpus record) searched
+# before the shipped ones; set in the environment so the device processes, started inside the
+# lab's namespaces, find the same profiles as the process that built the lab.
+EXTRA_PROFILES_ENV = "CCTVLAB_EXTRA_PROFILES"
 
 REQUIRED_KEYS = ("name", "description", "mac", "mac_source", "expected", "services")
 EXPECTED_KEYS = ("vendor", "platform_vendor", "device_type", "classification")
@@ -41,7 +46,10 @@ def profile_names() -> list[str]:
 def profile_path(name: str) -> Path:
     if not _NAME_RE.match(name):
         raise LabError(f"invalid profile name {name!r}")
+    extra = os.environ.get(EXTRA_PROFILES_ENV)
     path = PROFILE_DIR / f"{name}.yaml"
+    if extra and (Path(extra) / f"{name}.yaml").is_file():
+        path = Path(extra) / f"{name}.yaml"
     if not path.is_file():
         known = ", ".join(profile_names())
         raise LabError(f"no lab profile named {name!r} (known: {known})")

@@ -39,6 +39,9 @@ Config (``profile["services"]["onvif"]``):
     unauthorized_status:      HTTP status sent with the NotAuthorized fault (default 400)
     namespaces:               {prefix: URI} the firmware declares on every envelope besides the
                               standard ones (its maker's own, e.g. Hikvision's event topics)
+    recorded:                 {Operation: {status, body}}: a real device's whole answer to that
+                              operation, served as published whatever the request carries
+                              (scanner.lab.replay serves corpus records this way)
     namespace_table:          {prefix: URI}, in order: the whole declaration list a firmware's SOAP
                               stack writes on its Envelope (replaces the lab's own four and
                               ``namespaces``; env, tds, tt and ter are added at the end if absent)
@@ -252,6 +255,9 @@ class Endpoint:
         if root.tag != f"{{{NS_ENV}}}Envelope" or body_el is None or len(body_el) == 0:
             return 400, reply_headers, fault("Sender", "WellFormed", "Well-formed Error")
         operation = body_el[0].tag.rpartition("}")[2]
+        recorded = (self.config.get("recorded") or {}).get(operation)
+        if recorded is not None:
+            return int(recorded.get("status", 200)), reply_headers, str(recorded["body"]).encode("utf-8")
         handler = getattr(self, f"op_{operation}", None)
         if handler is None or not body_el[0].tag.startswith(f"{{{NS_TDS}}}"):
             return 500, reply_headers, fault("Receiver", "ActionNotSupported", "Optional Action Not Implemented",

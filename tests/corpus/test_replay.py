@@ -1,0 +1,117 @@
+"""The corpus served over real sockets (``scanner.lab.replay``) and scanned from outside.
+
+Offline, a record is identified from the observations it lists; a user's scan sees only bytes, which
+the probes must ask for and parse. These tests serve real records as lab devices, scan them with
+the command a user runs, and check that the scan names what offline identification names: a
+difference is a probe that does not ask, or a parser that reads differently (a marker path sent
+without its query string, a certificate name read in the other attribute order, an mDNS service
+type never asked for were all found this way)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.identify import load_database, load_policy
+from scanner.identify.accuracy import corpus_half, load_records, record_cases
+from scanner.lab.catalog import check_profile
+from scanner.lab.replay import replay, replays, scan_replays, split_reply
+
+from tests.conftest import needs_netns as needs_lab
+
+RECORDS = Path(__file__).with_name("records")
+POLICY = "uk-sensitive-sites"
+
+# Seen-half records, one or two per path from the wire to the verdict.
+SAMPLE = (
+    "http-dahua-nvr2x-4ks3-getsysteminfo-rroller-9",  # marker path with a query string
+    "recog-http-realm-hikvision-hikvision",  # a recorded HTTP reply served byte for byte
+    "recog-tls-subject-cisco-ip-phone-temporary-default-cert",  # subject in OpenSSL's order
+    "tls-dahua-nvr-ca-issuer-rroller-647",  # issuer of a factory certificate authority
+    "mdns-dlink-dcs-935l-dhnap-iot-sentinel",  # a service type heard only by enumeration
+    "mdns-hikvision-ds-2cd3345-i-iotinspector-sbb50170f3e",
+    "onvif-pelco-imp321-1es-scopes-rvs-onvif",  # GetScopes, announced over WS-Discovery
+    "onvif-hikvision-ds-2cd2143g0-i-devinfo-rvs-onvif",  # a recorded SOAP answer
+    "onvif-axis-m5525-e-netif-rvs-onvif",  # the MAC an ONVIF answer states
+    "wsd-herospeed-ipcamera-zoneminder-1645",
+    "wsd-amcrest-ip2m-841b-camera-probe-spec",
+    "rtsp-dahua-describe-h265-pcma-retina",  # a recorded RTSP reply
+    "rtsp-hikvision-intercom-outdoor-station-realm-hikvision-addons-162",
+    "mac-hikvision-ds-2cd2366g2-isu-sl-hikvision-next-58",
+    "ssdp-dlink-dcs-935l-rootdevice-iot-sentinel",
+    "upnp-axis-m1014-accc8e270ad8-axis-discovery-ssdp-js",
+)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_records(RECORDS)
+
+
+def _expectations(records, offline=None):
+    """What each lab device is judged against: the record's expectation, and the verdict offline
+    identification gives (the lab's profile format wants a classification)."""
+    classes = [c.classification for c in offline] if offline else ["unidentified"] * len(records)
+    return [{"vendor": r.brand or r.maker, "platform_vendor": r.maker, "device_type": "unknown",
+             "classification": c} for r, c in zip(records, classes)]
+
+
+def test_every_record_is_served_as_a_valid_profile_or_skipped_with_a_reason(corpus):
+    plan = replays(corpus, _expectations(corpus))
+    served = [p for p in plan if p.profile is not None]
+    assert len(served) > len(corpus) // 2
+    for p in plan:
+        if p.profile is None:
+            assert p.skipped, p.record.id
+        else:
+            assert check_profile(p.profile, p.profile["name"]) == [], p.record.id
+    # the protocols the lab can speak are all served
+    assert {p.record.protocol for p in served} >= {"http", "rtsp", "onvif", "wsd", "mdns", "ssdp", "upnp", "tls", "mac"}
+    assert {p.record.protocol for p in plan if p.profile is None} <= {"dhcp", "snmp", "sadp", "dhip", "dvrip", "http", "tls", "mdns"}
+
+
+def test_a_recorded_reply_is_served_as_recorded(corpus):
+    rec = next(r for r in corpus if r.id == "rtsp-dahua-describe-h265-pcma-retina")
+    proto, status, _reason, headers, body = split_reply(rec.raw)
+    out = replay(rec, 0, _expectations([rec])[0])
+    describe = out.profile["services"]["rtsp"]["methods"]["DESCRIBE"]
+    assert proto == "RTSP" and status == describe["status"] == 200
+    # what the device said is what the lab will say, header by header in the device's order; only
+    # the sequence number and the length are the lab's own
+    mine = ("cseq", "content-length")
+    assert [h for h in describe["headers"] if h[0].lower() not in mine] == [h for h in headers if h[0].lower() not in mine]
+    assert describe["body"] == body and "s=Media Server" in body
+    assert not [a for a in out.approximate if a.startswith("rtsp")]
+
+
+def test_a_record_without_a_mac_gets_one_no_registry_assigns():
+    from scanner.lab.replay import local_mac
+
+    mac = local_mac(7)
+    assert int(mac[:2], 16) & 0b10 and not int(mac[:2], 16) & 1
+
+
+def test_the_sample_is_seen_half_and_identified_offline(corpus):
+    by_id = {r.id: r for r in corpus}
+    assert set(SAMPLE) <= set(by_id)
+    assert all(corpus_half(i) == "seen" for i in SAMPLE)
+
+
+@pytest.mark.lab
+@needs_lab
+def test_a_scan_from_outside_names_what_offline_identification_names(corpus):
+    db = load_database()
+    policy = load_policy(POLICY, db)
+    records = [r for r in corpus if r.id in SAMPLE]
+    offline = record_cases(records, db, policy)
+    # the sample is chosen so offline identification gets each one right: equality below then
+    # means the scan got it right too, not that both named nothing
+    assert [(c.got_platform or None) for c in offline] == [r.maker for r in records]
+    plan = replays(records, _expectations(records, offline))
+    assert all(p.profile is not None for p in plan), [p.skipped for p in plan if p.profile is None]
+    live = scan_replays(plan, POLICY, timeout=1.5)
+    got = {r.id: (live[r.id].get("vendor"), live[r.id].get("platform_vendor"), live[r.id].get("classification"))
+           for r in records}
+    want = {r.id: (c.got_vendor, c.got_platform, c.classification) for r, c in zip(records, offline)}
+    assert got == want
