@@ -19,7 +19,8 @@ What a record becomes:
   realm in DESCRIBE's 401 or the SDP lines in its 200; ONVIF GetDeviceInformation fields and
   scopes; WS-Discovery types, scopes and XAddrs; mDNS instance, host name and TXT keys; SSDP
   ``SERVER``/``USN`` and the UPnP description's fields; a certificate with the recorded subject and
-  issuer; the record's MAC as the device's MAC.
+  issuer; SADP ProbeMatch, DHIP deviceInfo and DVRIP NetWork.NetCommon fields under their wire
+  names (``wire_key``: ``sadp.device_sn`` is ``<DeviceSN>``); the record's MAC as the device's MAC.
 - A record whose observations no lab service can send is not replayed, with the reason
   (``Replay.skipped``): a DHCP request (the scanner hears DHCP only in passive mode), an SNMP walk
   (the scanner asks only with the user's credentials), a favicon known only by its hash.
@@ -28,7 +29,8 @@ What a record becomes:
   from the recorded bytes.
 
 The device's MAC: the record's ``arp.mac``, or the hardware address its ONVIF
-GetNetworkInterfaces answer states (that is the NIC's own); a MAC shown elsewhere (an mDNS
+GetNetworkInterfaces answer, SADP ProbeMatch, DHIP or DVRIP search reply states (each is the
+NIC's own); a MAC shown elsewhere (an mDNS
 ``mac=`` key, a serial) is not used, as it may not be the NIC's. Records without one
 get a locally administered address (``02:..``), which the IEEE registry assigns to nobody, so it
 adds no evidence.
@@ -73,9 +75,6 @@ _DERIVED = frozenset({
 NOT_SERVED = {
     "dhcp": "a DHCP request is heard only in passive mode",
     "snmp": "the scanner reads SNMP only with the user's credentials",
-    "sadp": "not composed by this module yet",
-    "dhip": "not composed by this module yet",
-    "dvrip": "not composed by this module yet",
 }
 _CERT_KEYS = {"CN", "C", "ST", "L", "O", "OU", "emailAddress"}
 _HTTP_REASON = re.compile(r"^(HTTP|RTSP)/\d\.\d\s+(\d{3})(?:\s+(.*))?$")
@@ -369,13 +368,78 @@ def _tls(record: Record, source: str, approx: list[str]) -> dict[str, Any] | Non
             "routes": {"/": {"status": 200, "headers": [["Content-Length", "0"]], "body": "", "source": source}}}
 
 
+# Observation keys are the wire keys in snake case (DeviceSN -> device_sn); composing a reply
+# turns them back. Words that the protocols write in capitals (SADP's DeviceSN and MAC, DHIP's
+# IPAddress, DVRIP's TCPPort) come back in capitals; any other word is capitalised.
+_WIRE_WORDS = {"sn": "SN", "mac": "MAC", "ipv4": "IPv4", "ipv6": "IPv6", "ip": "IP", "oem": "OEM", "dsp": "DSP",
+               "sdk": "SDK", "id": "ID", "tcp": "TCP", "udp": "UDP", "ssl": "SSL", "uuid": "UUID"}
+
+
+def wire_key(name: str) -> str:
+    """``device_sn`` -> ``DeviceSN``, ``ipv4_subnet_mask`` -> ``IPv4SubnetMask``."""
+    return "".join(_WIRE_WORDS.get(part, part.capitalize()) for part in name.split("_"))
+
+
+def _wire_value(name: str, value: str) -> Any:
+    # ports and counts travel as JSON numbers in DHIP and DVRIP replies
+    return int(value) if value.isdigit() and len(value) < 10 and name.endswith(("port", "channels")) else value
+
+
+def _sadp(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for fname, value in record.observations:
+        key = fname.partition(".")[2]
+        if not fname.startswith("sadp.") or key in ("types", "mac", "ipv4_address", "uuid"):
+            continue  # the lab echoes Types and the inquiry's Uuid, and states its own MAC and address
+        fields.setdefault(wire_key(key), _brace(value))
+    approx.append("sadp (ProbeMatch composed from the recorded fields, in their order)")
+    return {"fields": fields, "source": source}
+
+
+def _dhip(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    for fname, value in record.observations:
+        if not fname.startswith("dhip.") or fname in ("dhip.mac", "dhip.find") or fname.startswith("dhip.ipv4_address."):
+            continue  # the top-level mac is the device's own; the lab states its own address
+        parts = fname.split(".")[1:]
+        slot = info
+        for part in parts[:-1]:
+            slot = slot.setdefault(wire_key(part), {})
+            if not isinstance(slot, dict):
+                break
+        else:
+            slot.setdefault(wire_key(parts[-1]), _wire_value(parts[-1], _brace(value)))
+    find = _first(record, "dhip.find")
+    if find is not None:
+        info["Find"] = _brace(find)
+    approx.append("dhip (deviceInfo composed from the recorded fields)")
+    return {"device_info": info, "source": source}
+
+
+def _dvrip(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
+    common: dict[str, Any] = {}
+    for fname, value in record.observations:
+        if fname.startswith("dvrip.net_common."):
+            key = fname[len("dvrip.net_common."):]
+            if key in ("mac", "host_ip", "submask", "gate_way"):
+                continue  # the device's own, filled by the lab
+            common.setdefault(wire_key(key), _wire_value(key, _brace(value)))
+    common["MAC"] = "{mac}"
+    approx.append("dvrip (NetWork.NetCommon composed from the recorded fields)")
+    if _values(record, "dvrip.search_type"):
+        approx.append("not served: dvrip.search_type (the device's own search message)")
+    return {"net_common": common, "source": source}
+
+
 def local_mac(index: int) -> str:
     """A locally administered unicast MAC for device ``index`` (no IEEE assignee)."""
     return "02:00:%02x:%02x:%02x:%02x" % ((index >> 24) & 255, (index >> 16) & 255, (index >> 8) & 255, index & 255)
 
 
 def _mac(record: Record) -> str | None:
-    value = _first(record, "arp.mac") or _first(record, "onvif.mac")
+    # the NIC's own: ARP, and what ONVIF, SADP, DHIP and DVRIP answers state as the device's MAC
+    value = next((v for name in ("arp.mac", "onvif.mac", "sadp.mac", "dhip.mac", "dvrip.net_common.mac")
+                  for v in _values(record, name)), None)
     if value is None:
         return None
     digits = re.sub(r"[^0-9A-Fa-f]", "", value).lower()
@@ -421,6 +485,9 @@ def replay(record: Record, index: int, expected: dict[str, Any]) -> Replay:
             out.skipped = "certificate names with attributes the lab cannot write"
             return out
         services["https"] = cfg
+    for proto, compose in (("sadp", _sadp), ("dhip", _dhip), ("dvrip", _dvrip)):
+        if any(f.startswith(proto + ".") for f in fields):
+            services[proto] = compose(record, source, out.approximate)
     if any(_FILLED.search(v) for _f, v in record.observations) or _FILLED.search(record.raw):
         out.approximate.append("a recorded value holds a lab placeholder, filled when served")
     mac = _mac(record)
@@ -436,7 +503,7 @@ def replay(record: Record, index: int, expected: dict[str, Any]) -> Replay:
         "name": f"r{index:05d}",
         "description": record.id,
         "mac": mac or local_mac(index),
-        "mac_source": "the record's arp.mac (or the interface MAC its ONVIF answer states)" if mac else "locally administered (no IEEE assignee): the record shows no MAC",
+        "mac_source": "the record's arp.mac (or the interface MAC its ONVIF, SADP, DHIP or DVRIP answer states)" if mac else "locally administered (no IEEE assignee): the record shows no MAC",
         "expected": expected,
         "services": services,
     }

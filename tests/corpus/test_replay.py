@@ -16,7 +16,8 @@ import pytest
 from scanner.identify import load_database, load_policy
 from scanner.identify.accuracy import corpus_half, load_records, record_cases
 from scanner.lab.catalog import check_profile
-from scanner.lab.replay import replay, replays, scan_replays, split_reply
+from scanner.lab.replay import replay, replays, scan_replays, split_reply, wire_key
+from scanner.probes._parsing import snake
 
 from tests.conftest import needs_netns as needs_lab
 
@@ -41,6 +42,8 @@ SAMPLE = (
     "mac-hikvision-ds-2cd2366g2-isu-sl-hikvision-next-58",
     "ssdp-dlink-dcs-935l-rootdevice-iot-sentinel",
     "upnp-axis-m1014-accc8e270ad8-axis-discovery-ssdp-js",
+    "sadp-hikvision-ds-7804hqh-k1-mhzhuji",  # SADP ProbeMatch composed from the recorded fields
+    "dhip-dahua-ipc-hdw1431t1-s4-private-haicam",  # DHIP deviceInfo likewise
 )
 
 
@@ -67,8 +70,9 @@ def test_every_record_is_served_as_a_valid_profile_or_skipped_with_a_reason(corp
         else:
             assert check_profile(p.profile, p.profile["name"]) == [], p.record.id
     # the protocols the lab can speak are all served
-    assert {p.record.protocol for p in served} >= {"http", "rtsp", "onvif", "wsd", "mdns", "ssdp", "upnp", "tls", "mac"}
-    assert {p.record.protocol for p in plan if p.profile is None} <= {"dhcp", "snmp", "sadp", "dhip", "dvrip", "http", "tls", "mdns"}
+    assert {p.record.protocol for p in served} >= {"http", "rtsp", "onvif", "wsd", "mdns", "ssdp", "upnp", "tls", "mac",
+                                                   "sadp", "dhip", "dvrip"}
+    assert {p.record.protocol for p in plan if p.profile is None} <= {"dhcp", "snmp", "http", "tls", "mdns"}
 
 
 def test_a_recorded_reply_is_served_as_recorded(corpus):
@@ -83,6 +87,15 @@ def test_a_recorded_reply_is_served_as_recorded(corpus):
     assert [h for h in describe["headers"] if h[0].lower() not in mine] == [h for h in headers if h[0].lower() not in mine]
     assert describe["body"] == body and "s=Media Server" in body
     assert not [a for a in out.approximate if a.startswith("rtsp")]
+
+
+def test_composed_replies_use_keys_the_probes_read_back_as_the_recorded_fields(corpus):
+    # SADP, DHIP and DVRIP replies are composed under wire names (DeviceSN, IPAddress, TCPPort);
+    # the probes turn wire names into fields with snake(): the round trip must give the field back
+    names = {f.split(".")[-1] for r in corpus if r.protocol in ("sadp", "dhip", "dvrip") for f, _v in r.observations}
+    assert {"device_sn", "device_description", "serial_no", "tcp_port", "ip_address"} <= names
+    assert {n: snake(wire_key(n)) for n in names} == {n: n for n in names}
+    assert wire_key("device_sn") == "DeviceSN" and wire_key("ipv4_address") == "IPv4Address"
 
 
 def test_a_record_without_a_mac_gets_one_no_registry_assigns():
