@@ -13,6 +13,7 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, T
                            TimeRemainingColumn, TransferSpeedColumn)
 
 from ..errors import CctvScanError
+from ..models import SCHEMA_VERSION
 from .app import app
 from .scan_cmd import (DbOption, PolicyOption, QuietOption, WideOption, SiteOption, WaitOption, WebhookOption, err, fail, finish,
                        record_document)
@@ -79,7 +80,7 @@ def _document(run, policy: str):
 )
 def pcap(
     files: Annotated[list[Path], typer.Argument(help="pcap or pcapng files (gzip-compressed too).", show_default=False)],
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2, mode passive) here.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help=f"Write the scan document (JSON, schema v{SCHEMA_VERSION}, mode passive) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     quiet: QuietOption = False,
     wide: WideOption = False,
@@ -138,7 +139,7 @@ def pcap(
 def listen(
     interface: Annotated[str, typer.Option("--interface", "-i", help="Interface to listen on (e.g. a SPAN port).", show_default=False)],
     duration: Annotated[str, typer.Option(help="How long to listen: 90s, 10m, 1h.")] = "10m",
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2, mode passive) here.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help=f"Write the scan document (JSON, schema v{SCHEMA_VERSION}, mode passive) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     quiet: QuietOption = False,
     wide: WideOption = False,

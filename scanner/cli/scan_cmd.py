@@ -19,7 +19,7 @@ from ..engine import ScanConfig, ScanObserver, run_scan
 from ..probes.base import raw_sockets_allowed
 from ..credentials import CredentialsError, load_credentials
 from ..errors import CctvScanError
-from ..models import ScanDocument
+from ..models import SCHEMA_VERSION, ScanDocument
 from ..report import dump, load
 from ..report.table import render
 from ..targets import resolve_scope
@@ -92,7 +92,7 @@ def scan(
     interface: Annotated[list[str], typer.Option("--interface", "-i", help="Scan the subnets on this interface when no targets are given; ARP and multicast go only out of it (repeatable).")] = [],
     scope_file: Annotated[Optional[Path], typer.Option("--scope-file", help="More targets, one CIDR/address per line; '!' or 'exclude ' lines are exclusions.")] = None,
     credentials: Annotated[Optional[Path], typer.Option("--credentials", help="YAML file (mode 0600) of ONVIF credentials for authenticated read-only queries.")] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the scan document (JSON, schema v2) here.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help=f"Write the scan document (JSON, schema v{SCHEMA_VERSION}) here.")] = None,
     policy: PolicyOption = "uk-sensitive-sites",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one answer; whole exchanges are capped at twice this.")] = 2.0,
     concurrency: Annotated[Optional[int], typer.Option(help="Hosts probed at once (each host sees one probe at a time); default 64, or a quarter of the scope's addresses up to 256.", min=1)] = None,
