@@ -5,7 +5,8 @@ Each record of tests/corpus/records/ becomes a lab device that answers as the re
 fields in their protocol's place). The devices run in a scale lab (network namespaces, nothing
 leaves them), ``python -m scanner scan`` scans them from the lab's scanner namespace, and every
 device's verdict is set beside the offline identification of the same record
-(``benchmarks/accuracy.py``). Prints, per half and protocol: records served, maker right from
+(``benchmarks/accuracy.py``). DHCP records, which only a listener hears, become a capture file of
+each client's DISCOVER and the server's ACK, read by ``python -m scanner pcap``. Prints, per half and protocol: records served, maker right from
 outside and offline, and how many records the two paths identify differently; with
 ``--differences seen``, the seen half's records whose live and offline verdicts differ (never the
 blind half's, whose records only count).
@@ -42,7 +43,7 @@ def main() -> None:
     from scanner.identify import load_database, load_policy
     from scanner.identify.accuracy import Case, _covered, _hd_platform, _non_prc, load_records, record_cases, score
     from scanner.lab.replay import replays as make_replays
-    from scanner.lab.replay import scan_replays
+    from scanner.lab.replay import scan_passive, scan_replays
 
     db = load_database()
     policy = load_policy(args.policy, db)
@@ -56,13 +57,14 @@ def main() -> None:
         "classification": c.classification,
     } for r, c in zip(records, offline)]
     plan = make_replays(records, expectations)
-    skipped = Counter(p.skipped for p in plan if p.profile is None)
+    skipped = Counter(p.skipped for p in plan if not p.served)
     live = scan_replays(plan, policy.id, min(args.batch, 245), args.timeout, cwd=str(ROOT))
+    live.update(scan_passive(plan, policy.id, cwd=str(ROOT)))  # DHCP: a capture read passively
 
     rows: dict[tuple[str, str], dict[str, list[Case]]] = {}
     differ: list[str] = []
     for p, off in zip(plan, offline):
-        if p.profile is None:
+        if not p.served:
             continue
         r = p.record
         d = live.get(r.id, {})
@@ -85,7 +87,7 @@ def main() -> None:
                           + (f"; composed: {', '.join(p.approximate)}" if p.approximate else ""))
 
     print(f"policy: {policy.id}")
-    print(f"records: {len(plan)}; served: {sum(p.profile is not None for p in plan)}; not served: "
+    print(f"records: {len(plan)}; served: {sum(p.served for p in plan)}; not served: "
           + "; ".join(f"{n} ({why})" for why, n in skipped.most_common()))
     print("| half | protocol | served | maker right, live | maker right, offline | Hikvision/Dahua restricted, live | offline | identified differently |")
     print("|---|---|---:|---|---|---|---|---:|")

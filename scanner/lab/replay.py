@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,7 +74,6 @@ _DERIVED = frozenset({
     "dhip.find", "rtsp.sdp_attribute", "rtsp.sdp_session", "rtsp.sdp_info", "rtsp.sdp_tool",
 })
 NOT_SERVED = {
-    "dhcp": "a DHCP request is heard only in passive mode",
     "snmp": "the scanner reads SNMP only with the user's credentials",
 }
 _CERT_KEYS = {"CN", "C", "ST", "L", "O", "OU", "emailAddress"}
@@ -91,6 +91,11 @@ class Replay:
     profile: dict[str, Any] | None = None
     skipped: str = ""
     approximate: list[str] = field(default_factory=list)
+    dhcp: dict[str, Any] | None = None  # a DHCP client's options, heard by a passive read
+
+    @property
+    def served(self) -> bool:
+        return self.profile is not None or self.dhcp is not None
 
 
 def _values(record: Record, name: str) -> list[str]:
@@ -431,6 +436,48 @@ def _dvrip(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
     return {"net_common": common, "source": source}
 
 
+
+def _dhcp(record: Record, index: int) -> dict[str, Any] | None:
+    client: dict[str, Any] = {"mac": _mac(record) or local_mac(index)}
+    for fname, key in (("dhcp.hostname", "hostname"), ("dhcp.vendor_class", "vendor_class"),
+                       ("dhcp.param_list", "param_list")):
+        value = _first(record, fname)
+        if value is not None:
+            client[key] = value
+    if len(client) == 1:
+        return None
+    if "param_list" in client:
+        codes = [c.strip() for c in client["param_list"].split(",")]
+        if not all(c.isdigit() and int(c) < 256 for c in codes):
+            return None
+        client["param_list"] = [int(c) for c in codes]
+    return client
+
+
+def dhcp_frames(client: dict[str, Any], ip: str, server: tuple[str, str], xid: int) -> list[Any]:
+    """A client's DHCPDISCOVER carrying the recorded options (12 host name, 60 vendor class, 55
+    parameter list, in that order), and the server's DHCPACK leasing ``ip`` to it: what a
+    listener on the segment hears when the device joins (RFC 2131, 2132). Built with scapy."""
+    from scapy.layers.dhcp import BOOTP, DHCP
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+
+    chaddr = bytes.fromhex(client["mac"].replace(":", "")) + bytes(10)
+    options: list[Any] = [("message-type", "discover")]
+    if "hostname" in client:
+        options.append(("hostname", client["hostname"].encode("utf-8")))
+    if "vendor_class" in client:
+        options.append(("vendor_class_id", client["vendor_class"].encode("utf-8")))
+    if "param_list" in client:
+        options.append(("param_req_list", client["param_list"]))
+    discover = (Ether(src=client["mac"], dst="ff:ff:ff:ff:ff:ff") / IP(src="0.0.0.0", dst="255.255.255.255")
+                / UDP(sport=68, dport=67) / BOOTP(op=1, chaddr=chaddr, xid=xid, flags=0x8000) / DHCP(options=[*options, "end"]))
+    server_ip, server_mac = server
+    ack = (Ether(src=server_mac, dst=client["mac"]) / IP(src=server_ip, dst=ip) / UDP(sport=67, dport=68)
+           / BOOTP(op=2, chaddr=chaddr, xid=xid, yiaddr=ip, siaddr=server_ip)
+           / DHCP(options=[("message-type", "ack"), ("server_id", server_ip), ("lease_time", 86400), "end"]))
+    return [discover, ack]
+
 def local_mac(index: int) -> str:
     """A locally administered unicast MAC for device ``index`` (no IEEE assignee)."""
     return "02:00:%02x:%02x:%02x:%02x" % ((index >> 24) & 255, (index >> 16) & 255, (index >> 8) & 255, index & 255)
@@ -453,6 +500,11 @@ def replay(record: Record, index: int, expected: dict[str, Any]) -> Replay:
     out = Replay(record)
     if record.protocol in NOT_SERVED:
         out.skipped = NOT_SERVED[record.protocol]
+        return out
+    if record.protocol == "dhcp":
+        out.dhcp = _dhcp(record, index)
+        if out.dhcp is None:
+            out.skipped = "a DHCP record without a host name, vendor class or parameter list"
         return out
     source = f"replay of corpus record {record.id} ({record.source.strip()[:300]})"
     services: dict[str, Any] = {}
@@ -554,4 +606,34 @@ def scan_replays(replays: list[Replay], policy: str, batch: int = 240, timeout: 
                 os.environ.pop(EXTRA_PROFILES_ENV, None)
             else:
                 os.environ[EXTRA_PROFILES_ENV] = old
+    return found
+
+
+def scan_passive(replays: list[Replay], policy: str, subnet: str = "198.18.64.0/22",
+                 cwd: str | None = None) -> dict[str, dict[str, Any]]:
+    """The DHCP replays as one capture file (each client's DISCOVER and the server's ACK), read
+    by ``python -m scanner pcap`` as a user reads a capture: the passive document's device entry
+    per record id. Nothing is sent anywhere: the frames go only into the file."""
+    import ipaddress
+
+    from scapy.utils import wrpcap
+
+    clients = [r for r in replays if r.dhcp is not None]
+    hosts = ipaddress.ip_network(subnet).hosts()
+    server = (str(next(hosts)), "02:ff:00:00:00:01")
+    found: dict[str, dict[str, Any]] = {}
+    if not clients:
+        return found
+    address = {r.record.id: str(next(hosts)) for r in clients}
+    frames = [f for n, r in enumerate(clients) for f in dhcp_frames(r.dhcp, address[r.record.id], server, 0x5e000000 + n)]
+    with tempfile.TemporaryDirectory(prefix="replay-dhcp-") as tmp:
+        capture, out = Path(tmp) / "dhcp.pcap", Path(tmp) / "dhcp.json"
+        wrpcap(str(capture), frames)
+        proc = subprocess.run([sys.executable, "-m", "scanner", "pcap", str(capture), "--json", str(out), "--quiet",
+                               "--policy", policy], capture_output=True, text=True, timeout=600, cwd=cwd)
+        if proc.returncode != 0:
+            raise RuntimeError(f"passive read of the DHCP replay failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        by_mac = {str(d.get("mac") or "").lower(): d for d in json.loads(out.read_text(encoding="utf-8"))["devices"]}
+    for r in clients:
+        found[r.record.id] = by_mac.get(r.dhcp["mac"].lower(), {})
     return found

@@ -16,7 +16,7 @@ import pytest
 from scanner.identify import load_database, load_policy
 from scanner.identify.accuracy import corpus_half, load_records, record_cases
 from scanner.lab.catalog import check_profile
-from scanner.lab.replay import replay, replays, scan_replays, split_reply, wire_key
+from scanner.lab.replay import dhcp_frames, replay, replays, scan_passive, scan_replays, split_reply, wire_key
 from scanner.probes._parsing import snake
 
 from tests.conftest import needs_netns as needs_lab
@@ -45,6 +45,11 @@ SAMPLE = (
     "sadp-hikvision-ds-7804hqh-k1-mhzhuji",  # SADP ProbeMatch composed from the recorded fields
     "dhip-dahua-ipc-hdw1431t1-s4-private-haicam",  # DHIP deviceInfo likewise
 )
+# Seen-half DHCP records, heard by a passive read of a capture of the client's DISCOVER.
+DHCP_SAMPLE = (
+    "dhcp-amcrest-amc0152a-iotinspector-s02d95799d2",  # host name only
+    "dhcp-ring-ringpro-dc-iotinspector-s82475f4562",
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,17 +67,19 @@ def _expectations(records, offline=None):
 
 def test_every_record_is_served_as_a_valid_profile_or_skipped_with_a_reason(corpus):
     plan = replays(corpus, _expectations(corpus))
-    served = [p for p in plan if p.profile is not None]
+    served = [p for p in plan if p.served]
     assert len(served) > len(corpus) // 2
     for p in plan:
-        if p.profile is None:
+        if not p.served:
             assert p.skipped, p.record.id
-        else:
+        elif p.profile is not None:
             assert check_profile(p.profile, p.profile["name"]) == [], p.record.id
+        else:
+            assert p.record.protocol == "dhcp" and set(p.dhcp) - {"mac"}, p.record.id
     # the protocols the lab can speak are all served
     assert {p.record.protocol for p in served} >= {"http", "rtsp", "onvif", "wsd", "mdns", "ssdp", "upnp", "tls", "mac",
-                                                   "sadp", "dhip", "dvrip"}
-    assert {p.record.protocol for p in plan if p.profile is None} <= {"dhcp", "snmp", "http", "tls", "mdns"}
+                                                   "sadp", "dhip", "dvrip", "dhcp"}
+    assert {p.record.protocol for p in plan if not p.served} <= {"snmp", "http", "tls", "mdns"}
 
 
 def test_a_recorded_reply_is_served_as_recorded(corpus):
@@ -128,3 +135,27 @@ def test_a_scan_from_outside_names_what_offline_identification_names(corpus):
            for r in records}
     want = {r.id: (c.got_vendor, c.got_platform, c.classification) for r, c in zip(records, offline)}
     assert got == want
+
+
+def test_a_dhcp_record_becomes_the_discover_a_listener_hears(corpus):
+    from scanner.passive.dhcp import parse_client
+
+    rec = next(r for r in corpus if r.protocol == "dhcp" and {f for f, _ in r.observations} >= {"dhcp.vendor_class", "dhcp.param_list"})
+    out = replay(rec, 3, {})
+    discover, ack = dhcp_frames(out.dhcp, "198.18.64.9", ("198.18.64.1", "02:ff:00:00:00:01"), 7)
+    client = parse_client(bytes(discover["BOOTP"]))
+    assert client is not None and client.mac == out.dhcp["mac"]
+    assert (client.vendor_class, client.param_list) == (dict(rec.observations)["dhcp.vendor_class"], dict(rec.observations)["dhcp.param_list"])
+    assert ack["BOOTP"].yiaddr == "198.18.64.9"
+
+
+def test_a_passive_read_of_the_dhcp_replays_names_what_offline_identification_names(corpus):
+    db = load_database()
+    policy = load_policy(POLICY, db)
+    records = [r for r in corpus if r.id in DHCP_SAMPLE]
+    offline = record_cases(records, db, policy)
+    assert [(c.got_platform or None) for c in offline] == [r.maker for r in records]
+    live = scan_passive(replays(records, _expectations(records, offline)), POLICY)
+    got = {r.id: (live[r.id].get("vendor"), live[r.id].get("platform_vendor"), live[r.id].get("classification"))
+           for r in records}
+    assert got == {r.id: (c.got_vendor, c.got_platform, c.classification) for r, c in zip(records, offline)}
