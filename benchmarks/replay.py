@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RECORDS = ROOT / "tests" / "corpus" / "records"
 DEVICE_TYPES = {"camera", "nvr", "dvr", "encoder", "intercom", "other", "unknown"}
+CAMERA_TYPES = {"camera", "nvr", "dvr", "encoder", "intercom"}
+SUMMARY_ROWS = ("**cameras, NVRs, DVRs**", "**all**")
 
 
 def main() -> None:
@@ -75,7 +77,10 @@ def main() -> None:
             restricted_is_wrong=not _covered(policy, db.vendors, r.maker, brand),
             non_prc_maker=_non_prc(db.vendors, r.maker), hd_platform=_hd_platform(db.vendors, r.maker),
         )
-        for key in ((r.half, r.protocol), (r.half, "**all**")):
+        keys = [(r.half, r.protocol), (r.half, "**all**")]
+        if r.device_type in CAMERA_TYPES:
+            keys.append((r.half, "**cameras, NVRs, DVRs**"))
+        for key in keys:
             slot = rows.setdefault(key, {"live": [], "offline": [], "differ": []})
             slot["live"].append(case)
             slot["offline"].append(off)
@@ -89,14 +94,15 @@ def main() -> None:
     print(f"policy: {policy.id}")
     print(f"records: {len(plan)}; served: {sum(p.served for p in plan)}; not served: "
           + "; ".join(f"{n} ({why})" for why, n in skipped.most_common()))
-    print("| half | protocol | served | maker right, live | maker right, offline | Hikvision/Dahua restricted, live | offline | identified differently |")
-    print("|---|---|---:|---|---|---|---|---:|")
+    print("| half | protocol | served | maker right, live | maker right, offline | Hikvision/Dahua restricted, live | offline "
+          "| wrongly restricted, live | identified differently |")
+    print("|---|---|---:|---|---|---|---|---:|---:|")
 
     def share(n: int, total: int) -> str:
         return f"{n}/{total} ({100 * n / total:.0f}%)" if total else "0/0"
 
     for half in ("blind", "seen"):
-        keys = sorted(k for k in rows if k[0] == half and k[1] != "**all**") + [(half, "**all**")]
+        keys = sorted(k for k in rows if k[0] == half and k[1] not in SUMMARY_ROWS) + [(half, k) for k in SUMMARY_ROWS]
         for key in keys:
             if key not in rows:
                 continue
@@ -104,7 +110,7 @@ def main() -> None:
             lv, of = score(slot["live"]), score(slot["offline"])
             print(f"| {half} | {key[1]} | {lv.cases} | {share(lv.platform_vendor.right, lv.cases)} "
                   f"| {share(of.platform_vendor.right, of.cases)} | {share(lv.hd_restricted, lv.hd_cases)} "
-                  f"| {share(of.hd_restricted, of.hd_cases)} | {len(slot['differ'])} |")
+                  f"| {share(of.hd_restricted, of.hd_cases)} | {lv.wrongly_restricted} | {len(slot['differ'])} |")
     if args.differences:
         for line in differ:
             print(line)
