@@ -121,20 +121,11 @@ def test_the_sample_is_seen_half_and_identified_offline(corpus):
 @pytest.mark.lab
 @needs_lab
 def test_a_scan_from_outside_names_what_offline_identification_names(corpus):
-    db = load_database()
-    policy = load_policy(POLICY, db)
-    records = [r for r in corpus if r.id in SAMPLE]
-    offline = record_cases(records, db, policy)
-    # the sample is chosen so offline identification gets each one right: equality below then
-    # means the scan got it right too, not that both named nothing
-    assert [(c.got_platform or None) for c in offline] == [r.maker for r in records]
+    records, offline = _identified_offline(corpus, SAMPLE)
     plan = replays(records, _expectations(records, offline))
     assert all(p.profile is not None for p in plan), [p.skipped for p in plan if p.profile is None]
     live = scan_replays(plan, POLICY, timeout=1.5)
-    got = {r.id: (live[r.id].get("vendor"), live[r.id].get("platform_vendor"), live[r.id].get("classification"))
-           for r in records}
-    want = {r.id: (c.got_vendor, c.got_platform, c.classification) for r, c in zip(records, offline)}
-    assert got == want
+    assert _verdicts(records, live) == _offline_verdicts(records, offline)
 
 
 def test_a_dhcp_record_becomes_the_discover_a_listener_hears(corpus):
@@ -150,12 +141,26 @@ def test_a_dhcp_record_becomes_the_discover_a_listener_hears(corpus):
 
 
 def test_a_passive_read_of_the_dhcp_replays_names_what_offline_identification_names(corpus):
-    db = load_database()
-    policy = load_policy(POLICY, db)
-    records = [r for r in corpus if r.id in DHCP_SAMPLE]
-    offline = record_cases(records, db, policy)
-    assert [(c.got_platform or None) for c in offline] == [r.maker for r in records]
+    records, offline = _identified_offline(corpus, DHCP_SAMPLE)
     live = scan_passive(replays(records, _expectations(records, offline)), POLICY)
-    got = {r.id: (live[r.id].get("vendor"), live[r.id].get("platform_vendor"), live[r.id].get("classification"))
-           for r in records}
-    assert got == {r.id: (c.got_vendor, c.got_platform, c.classification) for r, c in zip(records, offline)}
+    assert _verdicts(records, live) == _offline_verdicts(records, offline)
+
+
+def _identified_offline(corpus, ids):
+    """The records named by ``ids`` and their offline cases. Each is chosen so that offline
+    identification names its maker: equality with the scan then means the scan named it too,
+    not that both named nothing."""
+    db = load_database()
+    records = [r for r in corpus if r.id in ids]
+    offline = record_cases(records, db, load_policy(POLICY, db))
+    assert [(c.got_platform or None) for c in offline] == [r.maker for r in records]
+    return records, offline
+
+
+def _verdicts(records, documents):
+    return {r.id: (documents[r.id].get("vendor"), documents[r.id].get("platform_vendor"),
+                   documents[r.id].get("classification")) for r in records}
+
+
+def _offline_verdicts(records, offline):
+    return {r.id: (c.got_vendor, c.got_platform, c.classification) for r, c in zip(records, offline)}
