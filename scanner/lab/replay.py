@@ -107,13 +107,9 @@ def _first(record: Record, name: str) -> str | None:
     return vals[0] if vals else None
 
 
+# Placeholders the lab fills in what it serves ({ip}, {nonce}, ...): a recorded value that happens to
+# hold one is served filled, and the replay says so (Replay.approximate).
 _FILLED = re.compile(r"\{(?:date|nonce|nonce_upper|ip|mac|mac_hex_upper|cseq|content_length)(?::[^{}]*)?\}")
-
-
-def _brace(text: str) -> str:
-    """A real value, served as recorded. (The lab fills placeholders such as ``{ip}`` in what it
-    serves; a recorded value that happens to hold one is flagged by ``replay`` as approximate.)"""
-    return text
 
 
 def split_reply(raw: str) -> tuple[str, int, str | None, list[list[str]], str] | None:
@@ -147,16 +143,16 @@ def _http(record: Record, source: str, approx: list[str]) -> dict[str, Any] | No
     cfg: dict[str, Any] = {"port": 80}
     if raw is not None and not markers:
         proto, status, reason, headers, body = raw
-        headers = [[n, _brace(v)] for n, v in headers if n.lower() not in ("content-length", "transfer-encoding")]
+        headers = [[n, v] for n, v in headers if n.lower() not in ("content-length", "transfer-encoding")]
         headers.append(["Content-Length", "{content_length}"])
-        routes["/"] = {"status": status, "headers": headers, "body": _brace(body), "source": source}
+        routes["/"] = {"status": status, "headers": headers, "body": body, "source": source}
         if reason:
             routes["/"]["reason"] = reason
         cfg["routes"] = routes
         return cfg
     server = _first(record, "http.server")
     if server is not None:
-        cfg["headers"] = [["Server", _brace(server)]]
+        cfg["headers"] = [["Server", server]]
         cfg["headers_source"] = source
     realm, title = _first(record, "http.realm"), _first(record, "http.title")
     body, location = _first(record, "http.body"), _first(record, "http.location")
@@ -166,15 +162,15 @@ def _http(record: Record, source: str, approx: list[str]) -> dict[str, Any] | No
     page = _html(title, body) if (title or body) else ""
     root: dict[str, Any] = {"status": 200, "headers": [["Content-Type", "text/html"],
                                                        ["Content-Length", "{content_length}"]],
-                            "body": _brace(page), "source": source}
+                            "body": page, "source": source}
     if location is not None:
         root["status"] = 302
-        root["headers"].insert(0, ["Location", _brace(location)])
+        root["headers"].insert(0, ["Location", location])
     elif realm is not None:
         root["status"] = 401
-        root["headers"].insert(0, ["WWW-Authenticate", f'Basic realm="{_brace(realm)}"'])
+        root["headers"].insert(0, ["WWW-Authenticate", f'Basic realm="{realm}"'])
     if realm is not None and location is not None:
-        routes["/login"] = {"status": 401, "headers": [["WWW-Authenticate", f'Basic realm="{_brace(realm)}"'],
+        routes["/login"] = {"status": 401, "headers": [["WWW-Authenticate", f'Basic realm="{realm}"'],
                                                        ["Content-Length", "0"]], "body": "", "source": source}
     routes["/"] = root
     for marker in markers:
@@ -183,7 +179,7 @@ def _http(record: Record, source: str, approx: list[str]) -> dict[str, Any] | No
             continue
         approx.append("http.marker")
         routes[m.group(1)] = {"status": int(m.group(2)), "headers": [["Content-Length", "{content_length}"]],
-                              "body": _brace(m.group(3)), "source": source}
+                              "body": m.group(3), "source": source}
     cfg["routes"] = routes
     return cfg
 
@@ -193,11 +189,11 @@ def _rtsp(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
     raw = split_reply(record.raw) if record.raw.strip() else None
     if raw is not None and raw[0] == "RTSP":
         _proto, status, reason, headers, body = raw
-        headers = [[n, _brace(v)] for n, v in headers if n.lower() not in ("cseq", "content-length")]
+        headers = [[n, v] for n, v in headers if n.lower() not in ("cseq", "content-length")]
         headers = [["CSeq", "{cseq}"], *headers]
         if body.strip():
             headers.append(["Content-Length", "{content_length}"])
-        entry = {"status": status, "headers": headers, "body": _brace(body), "source": source}
+        entry = {"status": status, "headers": headers, "body": body, "source": source}
         if reason:
             entry["reason"] = reason
         sdp = "sdp" in " ".join(v for n, v in headers if n.lower() == "content-type").lower() or body.lstrip().startswith("v=0")
@@ -213,22 +209,22 @@ def _rtsp(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
     options_headers = [["CSeq", "{cseq}"]]
     server, public = _first(record, "rtsp.server"), _first(record, "rtsp.public")
     if server is not None:
-        options_headers.append(["Server", _brace(server)])
+        options_headers.append(["Server", server])
         approx.append("rtsp.server")
     if public is not None:
-        options_headers.append(["Public", _brace(public)])
+        options_headers.append(["Public", public])
         approx.append("rtsp.public")
     methods["OPTIONS"] = {"status": 200, "headers": options_headers, "source": source}
     realm = _first(record, "rtsp.realm")
     sdp_lines = []
     for fname, prefix in (("rtsp.sdp_session", "s="), ("rtsp.sdp_info", "i="), ("rtsp.sdp_tool", "a=tool:"),
                           ("rtsp.sdp_attribute", "a=")):
-        sdp_lines += [prefix + _brace(v) for v in _values(record, fname)]
-    describe_headers = [["CSeq", "{cseq}"]] + ([["Server", _brace(server)]] if server is not None else [])
+        sdp_lines += [prefix + v for v in _values(record, fname)]
+    describe_headers = [["CSeq", "{cseq}"]] + ([["Server", server]] if server is not None else [])
     if realm is not None:
         approx.append("rtsp.realm")
         methods["DESCRIBE"] = {"status": 401, "source": source, "headers": describe_headers + [
-            ["WWW-Authenticate", f'Digest realm="{_brace(realm)}", nonce="{{nonce}}"']]}
+            ["WWW-Authenticate", f'Digest realm="{realm}", nonce="{{nonce}}"']]}
     elif sdp_lines:
         approx.append("rtsp.sdp")
         body = "v=0\r\no=- 0 0 IN IP4 {ip}\r\n" + "\r\n".join(sdp_lines) + "\r\nt=0 0\r\n"
@@ -298,7 +294,7 @@ def _wsd(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
         approx.append("wsd.types")
     xaddrs = _values(record, "wsd.xaddr")
     if xaddrs:
-        cfg["xaddrs"] = [_brace(x) for v in xaddrs for x in v.split()]
+        cfg["xaddrs"] = [x for v in xaddrs for x in v.split()]
     endpoint = _first(record, "wsd.endpoint")
     if endpoint:
         cfg["endpoint"] = endpoint
@@ -327,7 +323,7 @@ def _mdns(record: Record, source: str, approx: list[str]) -> dict[str, Any] | No
 
 
 def _ssdp(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
-    cfg: dict[str, Any] = {"server": _brace(_first(record, "ssdp.server") or ""), "source": source}
+    cfg: dict[str, Any] = {"server": _first(record, "ssdp.server") or "", "source": source}
     usn = _first(record, "ssdp.usn") or _first(record, "upnp.udn")
     if usn:
         cfg["uuid"] = usn.split("::", 1)[0].removeprefix("uuid:")
@@ -338,7 +334,7 @@ def _ssdp(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
                        ("serialNumber", "upnp.serial")):
         value = _first(record, fname)
         if value is not None:
-            description[tag] = _brace(value)
+            description[tag] = value
     if description:
         cfg["description"] = description
     device_type = _first(record, "upnp.device_type")
@@ -396,7 +392,7 @@ def _sadp(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
         key = fname.partition(".")[2]
         if not fname.startswith("sadp.") or key in ("types", "mac", "ipv4_address", "uuid"):
             continue  # the lab echoes Types and the inquiry's Uuid, and states its own MAC and address
-        fields.setdefault(wire_key(key), _brace(value))
+        fields.setdefault(wire_key(key), value)
     approx.append("sadp (ProbeMatch composed from the recorded fields, in their order)")
     return {"fields": fields, "source": source}
 
@@ -413,10 +409,10 @@ def _dhip(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
             if not isinstance(slot, dict):
                 break
         else:
-            slot.setdefault(wire_key(parts[-1]), _wire_value(parts[-1], _brace(value)))
+            slot.setdefault(wire_key(parts[-1]), _wire_value(parts[-1], value))
     find = _first(record, "dhip.find")
     if find is not None:
-        info["Find"] = _brace(find)
+        info["Find"] = find
     approx.append("dhip (deviceInfo composed from the recorded fields)")
     return {"device_info": info, "source": source}
 
@@ -428,7 +424,7 @@ def _dvrip(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
             key = fname[len("dvrip.net_common."):]
             if key in ("mac", "host_ip", "submask", "gate_way"):
                 continue  # the device's own, filled by the lab
-            common.setdefault(wire_key(key), _wire_value(key, _brace(value)))
+            common.setdefault(wire_key(key), _wire_value(key, value))
     common["MAC"] = "{mac}"
     approx.append("dvrip (NetWork.NetCommon composed from the recorded fields)")
     if _values(record, "dvrip.search_type"):
