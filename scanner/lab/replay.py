@@ -66,13 +66,6 @@ class Record(Protocol):
     source: str
     observations: tuple[tuple[str, str], ...]
 
-# Observation fields the scanner derives from others (a WS-Discovery name scope gives wsd.name):
-# serving the source field is enough.
-_DERIVED = frozenset({
-    "wsd.name", "wsd.hardware", "wsd.location", "wsd.profile", "wsd.type", "wsd.mac", "wsd.firmware",
-    "wsd.manufacturer", "onvif.utc_time", "onvif.interface", "onvif.mac", "ssdp.st", "ssdp.location",
-    "dhip.find", "rtsp.sdp_attribute", "rtsp.sdp_session", "rtsp.sdp_info", "rtsp.sdp_tool",
-})
 NOT_SERVED = {
     "snmp": "the scanner reads SNMP only with the user's credentials",
 }
@@ -142,7 +135,7 @@ def _http(record: Record, source: str, approx: list[str]) -> dict[str, Any] | No
     routes: dict[str, Any] = {}
     cfg: dict[str, Any] = {"port": 80}
     if raw is not None and not markers:
-        proto, status, reason, headers, body = raw
+        _proto, status, reason, headers, body = raw
         headers = [[n, v] for n, v in headers if n.lower() not in ("content-length", "transfer-encoding")]
         headers.append(["Content-Length", "{content_length}"])
         routes["/"] = {"status": status, "headers": headers, "body": body, "source": source}
@@ -304,7 +297,7 @@ def _wsd(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
 def _mdns(record: Record, source: str, approx: list[str]) -> dict[str, Any] | None:
     types = [t if t.endswith(".local.") else t.rstrip(".") + ".local." for t in _values(record, "mdns.service")
              if t.startswith("_")]
-    names = [n for n in _values(record, "mdns.name")]
+    names = _values(record, "mdns.name")
     hostname = _first(record, "mdns.hostname")
     txt: dict[str, str] = {}
     for item in _values(record, "mdns.txt"):
