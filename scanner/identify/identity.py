@@ -31,7 +31,7 @@ from ..models import DeviceType, Evidence
 from .fingerprints import FingerprintDB
 from . import resolver
 from .matcher import MAC_FIELD, Match, MatchResult
-from .vendors import Relation, VendorDB
+from .vendors import Relation, Vendor, VendorDB
 
 WEIGHTS = {"strong": 3.0, "medium": 2.0, "weak": 1.0}
 INFERENCE_FACTOR = {"documented": 0.8, "reported": 0.5, "suspected": 0.3}
@@ -392,15 +392,22 @@ def _vote(
         v = vdb.get(name)
         if v is not None and not v.is_device_maker:
             software.add(name, probe, weight, witness, source, seen)
-        elif key == "vendor" or (v is not None and v.kind == "brand" and source == MAC_SOURCE):
+        elif key == "vendor" or (v is not None and source == MAC_SOURCE and _labels_others(v)):
             # A brand's registered OUI says whose label the NIC carries, not who built it: read
-            # from the ARP table or quoted in a realm or a serial alike.
+            # from the ARP table or quoted in a realm or a serial alike. So does the OUI of a maker
+            # that also sells another maker's devices under its name (Intelbras, Honeywell): on a
+            # device whose firmware names that other maker, the OUI is the label.
             brand.add(name, probe, weight, witness, source, seen)
         else:
             platform.add(name, probe, weight, witness, source, seen)
     for a in _ATTRS:
         if a in m.params:
             attrs[a].add(m.params[a], probe, weight, witness)
+
+
+def _labels_others(v: Vendor) -> bool:
+    """A brand, or a maker that is an OEM customer of another maker."""
+    return v.kind == "brand" or any(r.type == "oem-customer" for r in v.relations)
 
 
 def _related(vdb: VendorDB, a: str, b: str | None) -> str | None:
