@@ -194,12 +194,17 @@ def _grammars(vdb: VendorDB) -> tuple[ModelGrammar, ...]:
 
 
 def _build_aliases(vdb: VendorDB) -> tuple[_Alias, ...]:
-    """Every device maker's and brand's name and aliases, longest first."""
+    """Every device maker's and brand's name, aliases, legal name and IEEE registrant names, longest
+    first."""
     out = []
     for v in vdb.vendors.values():
         if not v.is_device_maker:
             continue
-        for text in dict.fromkeys((v.name, *v.aliases)):
+        # A device may declare its maker by the company's full name or by the name it holds its
+        # IEEE block under ('Shanghai Xiaoyi Technology Co., Ltd.', 'Bird Home Automation'):
+        # those are spellings of the maker too (long, so they never hide in a word).
+        formal = tuple(n for n in (v.legal_name, *v.ieee_names) if len(n.strip()) >= 6)
+        for text in dict.fromkeys((v.name, *v.aliases, *formal)):
             if len(text.strip()) < 2:
                 continue
             out.append(_Alias(text, v.name, re.compile(_WORD.format(re.escape(text.strip())), re.IGNORECASE)))

@@ -351,3 +351,21 @@ def test_sadp_oem_info_is_read_as_a_maker_field_and_its_na_names_nothing(registr
     assert FIELD_ROLES["sadp.oem_info"] == FIELD_ROLES["sadp.vendor"]
     result = match_observation(Observation("198.18.0.9", "sadp", "sadp.oem_info", "N/A"), registry_only)
     assert [m.fingerprint_id for m in result.matches] == []
+
+
+def test_a_maker_declared_by_its_legal_or_ieee_name_is_heard(registry_only) -> None:  # type: ignore[no-untyped-def]
+    # The registry's own data, not device answers: each device maker's legal name and IEEE
+    # registrant name, sent whole as the ONVIF Manufacturer, resolves to that maker (the longest
+    # spelling wins, so a brand's full name is not read as the parent's alias inside it).
+    vdb = registry_only.vendors
+    checked = 0
+    for v in vdb.vendors.values():
+        if not v.is_device_maker:
+            continue
+        for name in (v.legal_name, *v.ieee_names):
+            if len(name.strip()) < 6:
+                continue
+            result = match_observation(_obs("onvif.manufacturer", name), registry_only)
+            assert v.name in _makers(result), (v.name, name, [(m.fingerprint_id, m.params) for m in result.matches])
+            checked += 1
+    assert checked > 200
