@@ -79,6 +79,25 @@ def declares_maker(record) -> bool:
     )
 
 
+def hd_breakdown(db, policy) -> list[str]:
+    """Where the Hikvision/Dahua-platform records that are not ``restricted`` stand, per half: named
+    as built on the platform but held at ``review`` (the evidence rule wants more than one medium
+    witness), or not named at all (a knowledge gap)."""
+    from scanner.identify.accuracy import load_records, record_cases
+
+    records = load_records(RECORDS)
+    out = []
+    for half in ("blind", "seen"):
+        mine = [r for r in records if r.half == half]
+        hd = [c for c in record_cases(mine, db, policy) if c.hd_platform]
+        restricted = sum(c.classification == "restricted" for c in hd)
+        held = sum(c.classification != "restricted" and c.got_platform == c.expected_platform for c in hd)
+        out.append(f"{half}: of {len(hd)} Hikvision/Dahua-platform records, {restricted} restricted, {held} named "
+                   f"as the platform but held at review (one witness below the evidence rule), "
+                   f"{len(hd) - restricted - held} not named as the platform")
+    return out
+
+
 def seen_misses(db, policy) -> list[str]:
     """Every seen-half record identified wrongly, with its values: what fingerprint work may read."""
     from scanner.identify.accuracy import load_records, record_cases
@@ -128,6 +147,9 @@ def main() -> None:
                 print(f"  lab: {line}")
         print()
     print(render_corpus_table(corpus_rows(db, policy)))
+    print()
+    for line in hd_breakdown(db, policy):
+        print(line)
 
 
 if __name__ == "__main__":
