@@ -308,16 +308,21 @@ def _domain_labels(host: str) -> list[str]:
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
-def _resolve_text(vdb: VendorDB, value: str, role: str) -> list[Resolved]:
+def _resolve_text(vdb: VendorDB, value: str, role: str, within: tuple[str, ...] = ()) -> list[Resolved]:
+    """``within``: names already read whole from the value before it was split at camel case; a
+    piece of one of them is not another name ('Sharp' in 'RaySharp' is Raysharp's, not Sharp's)."""
     out: list[Resolved] = []
     compiled = _compiled(vdb)
     if role in (TEXT, "lead") and _CAMEL.search(value):
         # 'PelcoCameraSide', 'AxisNetworkCamera': names run together in camel case are read as
         # words too (the original value is read as well, so 'HiLook' still matches whole)
-        out += [r for r in _resolve_text(vdb, _CAMEL.sub(" ", value), role) if r.fingerprint_id.startswith("alias:")]
+        whole = tuple(m.group(0).casefold() for m in compiled.any_alias.finditer(value))
+        out += [r for r in _resolve_text(vdb, _CAMEL.sub(" ", value), role, whole) if r.fingerprint_id.startswith("alias:")]
     for m in compiled.any_alias.finditer(value):
         alias = compiled.by_text.get(m.group(0).casefold())
         if alias is None:
+            continue
+        if any(m.group(0).casefold().replace(" ", "") in w.replace(" ", "") for w in within):
             continue
         lead = value[: m.start()].strip() == ""
         if role == TEXT and not lead and len(alias.text.strip()) < 4:

@@ -369,3 +369,13 @@ def test_a_maker_declared_by_its_legal_or_ieee_name_is_heard(registry_only) -> N
             assert v.name in _makers(result), (v.name, name, [(m.fingerprint_id, m.params) for m in result.matches])
             checked += 1
     assert checked > 200
+
+
+def test_a_piece_of_a_name_split_at_camel_case_is_not_another_name(db_factory) -> None:  # type: ignore[no-untyped-def]
+    # 'RaySharp' is how Raysharp writes its own name (raysharp.cn); read whole it is Raysharp's,
+    # and its camel-case half 'Sharp' is not the Japanese maker Sharp. A name that only the split
+    # reveals is still heard ('PelcoCameraSide', a Pelco camera's ONVIF name scope).
+    db = db_factory({})
+    for field in ("http.server", "onvif.manufacturer", "mdns.name"):
+        assert _makers(match_observation(_obs(field, "RaySharp"), db)) == {"Raysharp"}
+    assert _makers(match_observation(_obs("onvif.scope", "onvif://www.onvif.org/name/PelcoCameraSide"), db)) == {"Pelco"}
