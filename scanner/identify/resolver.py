@@ -2,8 +2,9 @@
 
 Fingerprint files match banners that *imply* a maker; this module reads the fields in which a
 device *declares* one (ONVIF Manufacturer, UPnP manufacturer, a WS-Discovery name scope, an mDNS
-instance name, ...) and looks what they say up in the registry: every vendor's canonical name and
-aliases (case-insensitive, on word boundaries, longest first), every model grammar, the OEM model
+instance name, ...) and looks what they say up in the registry: every vendor's canonical name,
+aliases, legal name and IEEE registrant names (case-insensitive, on word boundaries, longest
+first), every model grammar, the OEM model
 tables, and the values that name no maker (``generic_values``). It yields the matcher's ``Match``
 objects, so evidence rows say which alias or grammar matched (``alias:<name>``,
 ``model:<grammar id>``, ``oem:<brand>``, ``generic``) and at what strength.
