@@ -45,7 +45,7 @@ def scan_lab(policy: str) -> tuple[list[dict[str, Any]], dict[str, tuple[str, di
 
 def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
     """(half, protocol, Score) rows for the real-device corpus, each half by protocol, then all."""
-    from scanner.identify.accuracy import independent_of_examples, load_records, record_cases, score
+    from scanner.identify.accuracy import declares_maker, independent_of_examples, load_records, record_cases, score
 
     records = load_records(RECORDS)
     rows = []
@@ -66,17 +66,6 @@ def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
         rows.append((half, "**cameras, NVRs and DVRs**",
                      score([c for r, c in zip(mine, cases) if r.device_type in ("camera", "nvr", "dvr", "encoder", "intercom")])))
     return rows
-
-
-def declares_maker(record) -> bool:
-    """True when a record holds a field whose protocol defines it as a maker, a model, a scope,
-    a manufacturer URL or a certificate name, or an mDNS name (resolver roles other than free text)."""
-    from scanner.identify.resolver import FIELD_ROLES, TEXT
-
-    return any(
-        (FIELD_ROLES.get(f) not in (None, TEXT) or f.startswith("mdns.")) and v.strip()
-        for f, v in record.observations
-    )
 
 
 def hd_breakdown(db, policy) -> list[str]:

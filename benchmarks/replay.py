@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 RECORDS = ROOT / "tests" / "corpus" / "records"
 DEVICE_TYPES = {"camera", "nvr", "dvr", "encoder", "intercom", "other", "unknown"}
 CAMERA_TYPES = {"camera", "nvr", "dvr", "encoder", "intercom"}
-SUMMARY_ROWS = ("**cameras, NVRs, DVRs**", "**all**")
+SUMMARY_ROWS = ("**declares a maker or model field**", "**cameras, NVRs, DVRs**", "**all**")
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
     if os.geteuid() != 0:
         raise SystemExit("the replay lab needs root (network namespaces)")
     from scanner.identify import load_database, load_policy
-    from scanner.identify.accuracy import Case, _covered, _hd_platform, _non_prc, load_records, record_cases, score
+    from scanner.identify.accuracy import Case, _covered, _hd_platform, _non_prc, declares_maker, load_records, record_cases, score
     from scanner.lab.replay import replays as make_replays
     from scanner.lab.replay import scan_passive, scan_replays
 
@@ -80,6 +80,8 @@ def main() -> None:
         keys = [(r.half, r.protocol), (r.half, "**all**")]
         if r.device_type in CAMERA_TYPES:
             keys.append((r.half, "**cameras, NVRs, DVRs**"))
+        if declares_maker(r):  # issue 9's population: the device sends a maker-declaring field
+            keys.append((r.half, "**declares a maker or model field**"))
         for key in keys:
             slot = rows.setdefault(key, {"live": [], "offline": [], "differ": []})
             slot["live"].append(case)

@@ -202,6 +202,18 @@ def independent_of_examples(record: Record, db: FingerprintDB) -> bool:
     )
 
 
+def declares_maker(record: Record) -> bool:
+    """True when a record holds a field whose protocol defines it as a maker, a model, a scope,
+    a manufacturer URL or a certificate name, or an mDNS name (resolver roles other than free
+    text): the devices issue 9's goal is stated for."""
+    from .resolver import FIELD_ROLES, TEXT
+
+    return any(
+        (FIELD_ROLES.get(f) not in (None, TEXT) or f.startswith("mdns.")) and v.strip()
+        for f, v in record.observations
+    )
+
+
 def record_cases(records: Iterable[Record], db: FingerprintDB, policy: Policy) -> list[Case]:
     """Identify each record as one device made of its observations, offline, and pair it with
     its expectation."""

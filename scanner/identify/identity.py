@@ -141,6 +141,10 @@ class _Votes:
         self.by_value: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
         self.by_source: dict[str, dict[str, float]] = defaultdict(dict)
         self.witnessed: dict[str, dict[str, list[_Witness]]] = defaultdict(lambda: defaultdict(list))
+        # value -> probe -> best weight, apart for what was read from the device's MAC and for
+        # everything else, so the confidence can count the MAC once (see ``per_probe_once``)
+        self.mac_by_probe: dict[str, dict[str, float]] = defaultdict(dict)
+        self.rest_by_probe: dict[str, dict[str, float]] = defaultdict(dict)
 
     def add(
         self, value: str, probe: str, weight: float, witness: str, source: str | None = None, seen: _Witness | None = None
@@ -150,17 +154,35 @@ class _Votes:
             self.by_value[value][probe] = (weight, witness)
         key = source or probe
         self.by_source[value][key] = max(self.by_source[value].get(key, 0.0), weight)
+        split = self.mac_by_probe if source == MAC_SOURCE else self.rest_by_probe
+        split[value][probe] = max(split[value].get(probe, 0.0), weight)
         if seen is not None:
             self.witnessed[value][probe].append(seen)
 
+    def per_probe_once(self, value: str) -> dict[str, float]:
+        """probe -> best weight for ``value``, with the device's MAC counted in one probe only (the
+        one that read it most strongly): ARP and a DHIP reply quoting the same MAC are one witness
+        (``witness_source``), not one per probe. A MAC and a banner of the same probe still weigh
+        as that probe's strongest witness, as before."""
+        weights = dict(self.rest_by_probe.get(value, {}))
+        macs = self.mac_by_probe.get(value, {})
+        if macs:
+            probe = max(macs, key=lambda p: (macs[p], p))
+            weights[probe] = max(weights.get(probe, 0.0), macs[probe])
+        return weights
+
     def score(self, value: str) -> float:
-        return sum(w for w, _ in self.by_value.get(value, {}).values())
+        return sum(self.per_probe_once(value).values())
 
     def top(self) -> str | None:
+        """The value with the most weight; on a tie, the one with more weight from what the device's
+        software said (banners, discovery replies, model names) than from its MAC's registrant
+        (which says whose card it is, not whose firmware runs on it); then the first named. The
+        order alone must not decide: ARP answers first in a scan and last in a capture."""
         if not self.by_value:
             return None
         order = list(self.by_value)
-        return max(order, key=lambda v: (self.score(v), -order.index(v)))
+        return max(order, key=lambda v: (self.score(v), sum(self.rest_by_probe.get(v, {}).values()), -order.index(v)))
 
     def witnesses(self, value: str) -> str:
         return ", ".join(sorted({w for _, w in self.by_value.get(value, {}).values()}))
@@ -444,10 +466,10 @@ def _confidence(
     against: dict[str, float] = {}
     pools = (software,) if software_only else (platform, brand)
     for votes in pools:
-        for value, probes in votes.by_value.items():
+        for value in votes.by_value:
             ok = value == maker if votes is software else _consistent(vdb, value, maker)
             target = support if ok else against
-            for probe, (weight, _) in probes.items():
+            for probe, weight in votes.per_probe_once(value).items():
                 target[probe] = max(target.get(probe, 0.0), weight)
     s, o = sum(support.values()), sum(against.values())
     if s == 0:
