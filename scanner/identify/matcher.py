@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from ..models import Observation
 from . import oui, resolver
 from .fingerprints import VENDOR_PARAMS, FingerprintDB
+from .vendors import Vendor
 
 MAX_VALUE_CHARS = 16 * 1024
 MAC_FIELD = "arp.mac"
@@ -115,16 +116,29 @@ def _resolved(obs: Observation, db: FingerprintDB, found: list[Match]) -> list[M
             continue
         if result.vendor is None and obs.field in resolver.REGISTRY_ONLY_MAC_FIELDS:
             continue
+        strength = MAC_IN_FIELD_STRENGTH
         if result.vendor is not None:
             params = {"platform_vendor": result.vendor}
             fid = "mac-in-field"
+            strength = mac_in_field_strength(db.vendors.get(result.vendor))
         else:
             assert result.org is not None
             params = {"vendor": resolver.clean_org(result.org)}
             fid = "mac-in-field:ieee-org"
         note = f"MAC {mac} inside {obs.field}: {result.via}" + (f", {result.org}" if result.org else "")
-        out.append(Match(obs, fid, MAC_IN_FIELD_STRENGTH, params, (), note))
+        out.append(Match(obs, fid, strength, params, (), note))
     return out
+
+
+_BELOW = {"strong": "medium", "medium": "weak", "weak": "weak"}
+
+
+def mac_in_field_strength(vendor: Vendor | None) -> str:
+    """A MAC quoted inside another field weighs one step below the same MAC read from the ARP
+    table (issue 9: 'weighted below the device's own MAC'): medium in the blocks of a maker whose
+    own MAC is strong (Hikvision and Dahua, ``oui_strength``), weak in everyone else's."""
+    own = (vendor.oui_strength if vendor is not None else None) or "medium"
+    return _BELOW.get(own, MAC_IN_FIELD_STRENGTH)
 
 
 def match_all(observations: Iterable[Observation], db: FingerprintDB) -> list[MatchResult]:

@@ -24,7 +24,8 @@ Strength rules (stated once, here and in fingerprints/README.md):
   aliases of four characters or more ('LTS' inside 'Ubuntu 22.04 LTS' is not the LTS brand);
 - a model grammar: the strength its entry says (it is anchored on token boundaries);
 - an OEM model table entry: medium (the table's source names the platform model);
-- a MAC inside another field: weak (see ``macs_in``), below the device's own MAC (medium).
+- a MAC inside another field: one step below the same MAC read from the ARP table (see ``macs_in``
+  and ``matcher.mac_in_field_strength``): weak, or medium in Hikvision's and Dahua's blocks.
 """
 
 from __future__ import annotations

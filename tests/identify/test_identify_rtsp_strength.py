@@ -79,8 +79,21 @@ def test_a_medium_or_weak_rtsp_signal_is_a_lead_for_review_never_restricted_neve
 def test_the_mac_in_a_hikvision_realm_is_looked_up_in_the_ieee_registry(db) -> None:  # type: ignore[no-untyped-def]
     (result,), ident, _ = _identify(db, ("rtsp.realm", "b4a38201a73f"))
     (m,) = result.matches
-    assert (m.fingerprint_id, m.strength, m.params) == ("mac-in-field", "weak", {"platform_vendor": "Hikvision"})
+    # one step below the same MAC read from the ARP table, which is strong in Hikvision's blocks
+    # (vendors.yaml oui_strength): medium, a lead that a second field of the answer can corroborate
+    assert (m.fingerprint_id, m.strength, m.params) == ("mac-in-field", "medium", {"platform_vendor": "Hikvision"})
     assert "b4:a3:82:01:a7:3f" in m.note
+    (arp,), _, _ = _identify(db, ("arp.mac", "b4:a3:82:01:a7:3f"))
+    assert arp.matches[0].strength == "strong"
+
+
+def test_a_mac_in_a_realm_of_a_maker_whose_own_mac_is_medium_is_weak(db) -> None:  # type: ignore[no-untyped-def]
+    # a Uniview IPC2122LB-SF28K-A's realm (C4:79:05 is Zhejiang Uniview; mediamtx issue 4660)
+    (result,), ident, verdict = _identify(db, ("rtsp.realm", "c4790503a344"))
+    (m,) = result.matches
+    assert (m.fingerprint_id, m.strength, m.params) == ("mac-in-field", "weak", {"platform_vendor": "Uniview"})
+    (arp,), _, _ = _identify(db, ("arp.mac", "c4:79:05:03:a3:44"))
+    assert arp.matches[0].strength == "medium"
 
 
 # Hikvision's camera list (nmap, Hikvision 7513 POE IP camera); Eyenix's SoC SDK sends it too
