@@ -233,6 +233,9 @@ _ONVIF_OPS = {
 }
 
 
+_ONVIF_ASKED_WITHOUT_CREDENTIALS = {"GetSystemDateAndTime", "GetDeviceInformation"}
+
+
 def _onvif(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
     cfg: dict[str, Any] = {"port": 80, "device_info_without_auth": True, "source": source}
     raw = record.raw.strip()
@@ -243,6 +246,13 @@ def _onvif(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
             ops = ["GetDeviceInformation"]
         if ops:
             cfg["recorded"] = {op: {"status": 200 if "Fault" not in body else 400, "body": body} for op in ops}
+            namespaces = _values(record, "onvif.namespace")
+            if namespaces and not set(ops) & _ONVIF_ASKED_WITHOUT_CREDENTIALS:
+                # the scanner asks GetScopes and GetNetworkInterfaces only with credentials, so the
+                # recorded answer is never fetched; the firmware's own namespaces, which it declares
+                # on every envelope (scanner/probes/onvif.py), go on the lab's other answers instead
+                cfg["namespaces"] = {f"ns{i}": uri for i, uri in enumerate(namespaces)}
+                approx.append("onvif.namespace (declared on the answers the scanner asks without credentials)")
             return cfg
     info_fields = {"Manufacturer": "onvif.manufacturer", "Model": "onvif.model", "FirmwareVersion": "onvif.firmware",
                    "SerialNumber": "onvif.serial", "HardwareId": "onvif.hardware"}

@@ -105,6 +105,24 @@ def test_composed_replies_use_keys_the_probes_read_back_as_the_recorded_fields(c
     assert wire_key("device_sn") == "DeviceSN" and wire_key("ipv4_address") == "IPv4Address"
 
 
+def test_an_answer_the_scanner_asks_only_with_credentials_lends_its_namespaces_to_the_others(corpus):
+    # GetNetworkInterfaces and GetScopes are asked only with credentials, so their recorded answer
+    # is never fetched; the firmware declares its own namespaces on every envelope, so the lab's
+    # GetSystemDateAndTime answer and faults carry them (seen-half records)
+    for rid in ("onvif-axis-m5525-e-netif-rvs-onvif", "onvif-hikvision-ds-2df7276-ael-scopes-onvif-nvt"):
+        rec = next(r for r in corpus if r.id == rid)
+        out = replay(rec, 0, _expectations([rec])[0])
+        onvif = out.profile["services"]["onvif"]
+        recorded = [v for f, v in rec.observations if f == "onvif.namespace"]
+        assert recorded and sorted(onvif["namespaces"].values()) == sorted(recorded), rid
+        assert set(onvif["recorded"]) <= {"GetNetworkInterfaces", "GetScopes"}
+        assert any(a.startswith("onvif.namespace") for a in out.approximate)
+    # an answer the scanner asks for anyway is served as recorded, nothing added
+    rec = next(r for r in corpus if r.id == "onvif-hikvision-ds-2cd2143g0-i-devinfo-rvs-onvif")
+    onvif = replay(rec, 0, _expectations([rec])[0]).profile["services"]["onvif"]
+    assert "GetDeviceInformation" in onvif["recorded"] and "namespaces" not in onvif
+
+
 def test_a_record_without_a_mac_gets_one_no_registry_assigns():
     from scanner.lab.replay import local_mac
 
