@@ -89,9 +89,9 @@ def classify(identity: Identity, policy: Policy, vdb: VendorDB) -> Verdict:
         )
 
     if cover_maker is not None:
-        return _covered_maker(ident, p, cover_maker)
+        return _covered_maker(ident, p, cover_maker, vdb)
     if cover_brand is not None:
-        return _with_confidence(ident, p, f"{who}: the brand is {cover_brand.short}, covered by {p.name}.", _cite(cover_brand, p))
+        return _with_confidence(ident, p, vdb, f"{who}: the brand is {cover_brand.short}, covered by {p.name}.", _cite(cover_brand, p))
 
     # Not covered. Is there anything a human must look at?
     reviews: list[str] = []
@@ -157,7 +157,7 @@ def _cite(c: Coverage, p: Policy) -> str:
     return f"{c.sentence}; {p.title} covers it (source: {c.source})."
 
 
-def _covered_maker(ident: Identity, p: Policy, c: Coverage) -> Verdict:
+def _covered_maker(ident: Identity, p: Policy, c: Coverage, vdb: VendorDB) -> Verdict:
     brand, maker = ident.vendor, ident.platform_vendor
     if ident.platform_inferred is not None:
         rel = ident.platform_inferred
@@ -169,15 +169,24 @@ def _covered_maker(ident: Identity, p: Policy, c: Coverage) -> Verdict:
                 _cite(c, p),
             )
         return _with_confidence(
-            ident, p, f"Sold as {brand}, a {maker} {rel.type}: {c.short}, covered by {p.name}.", link, _cite(c, p)
+            ident, p, vdb, f"Sold as {brand}, a {maker} {rel.type}: {c.short}, covered by {p.name}.", link, _cite(c, p)
         )
     rebrand = " (rebrand)" if brand and brand != maker else ""
-    return _with_confidence(ident, p, f"{_who(brand, maker)}{rebrand}: {c.short}, covered by {p.name}.", _cite(c, p))
+    return _with_confidence(ident, p, vdb, f"{_who(brand, maker)}{rebrand}: {c.short}, covered by {p.name}.", _cite(c, p))
 
 
-def _with_confidence(ident: Identity, p: Policy, first: str, *detail: str) -> Verdict:
+def _with_confidence(ident: Identity, p: Policy, vdb: VendorDB, first: str, *detail: str) -> Verdict:
     if ident.confidence < p.min_confidence:
-        return _review(f"Weak evidence (confidence {ident.confidence:.2f}) for: {first}", *detail)
+        covered_all = _every_candidate_covered(ident, p, vdb)
+        if covered_all is None or not ident.enough_to_restrict:
+            return _review(f"Weak evidence (confidence {ident.confidence:.2f}) for: {first}", *detail)
+        # The confidence is low because witnesses disagree on the maker, but every maker and brand
+        # any witness names is one the policy covers: whichever is right, the device is covered.
+        return Verdict(
+            Classification.RESTRICTED,
+            (first, *detail, f"Witnesses disagree on the maker ({covered_all}; confidence {ident.confidence:.2f}), "
+                             f"but {p.name} covers every one they name."),
+        )
     if not ident.enough_to_restrict:
         return _review(
             f"Not enough evidence to restrict ({ident.support_text()}; restricted needs one strong witness, two "
@@ -185,6 +194,17 @@ def _with_confidence(ident: Identity, p: Policy, first: str, *detail: str) -> Ve
             *detail,
         )
     return Verdict(Classification.RESTRICTED, (first, *detail))
+
+
+def _every_candidate_covered(ident: Identity, p: Policy, vdb: VendorDB) -> str | None:
+    """The makers and brands the witnesses name, when they disagree (a conflict no registry relation
+    explains) and the policy covers each of them; else None."""
+    names = [n for n in ident.candidates if n]
+    if len(names) < 2 or ident.fallback_brand or not ident.unexplained_conflicts:
+        return None  # no disagreement: the confidence is low because the support is
+    if any(p.coverage(n, vdb) is None for n in names):
+        return None
+    return ", ".join(names)
 
 
 def _review(first: str, *detail: str) -> Verdict:

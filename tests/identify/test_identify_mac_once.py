@@ -84,3 +84,25 @@ def test_the_order_of_observations_does_not_choose_the_maker(db) -> None:  # typ
     last, _ = _verdict(db, *DHIP_CAMERA, ("arp.mac", hikvision_mac))
     assert first.platform_vendor == last.platform_vendor == "Dahua"
     assert any("Hikvision" in c for c in first.conflicts)
+
+
+def test_a_disagreement_among_makers_the_policy_all_covers_still_restricts(db) -> None:  # type: ignore[no-untyped-def]
+    # Dahua's firmware against Hikvision's own block: equal weight, low confidence in which of the
+    # two built it, but the policy covers both, so the device is covered whichever it is
+    ident, verdict = _verdict(db, ("arp.mac", "00:bc:99:87:42:7a"), *DHIP_CAMERA, ("dhip.mac", "00:bc:99:87:42:7a"))
+    assert ident.confidence < 0.3 and set(ident.candidates) == {"Hikvision", "Dahua"}
+    assert verdict.classification is Classification.RESTRICTED
+    assert "covers every one they name" in verdict.reasons[-1]
+
+
+def test_a_disagreement_with_a_maker_the_policy_does_not_cover_stays_review(db) -> None:  # type: ignore[no-untyped-def]
+    # a Dahua RTSP answer (lal auth_test.go @e0a5c4dd57e92025a7c4061b8a632083860aa228: Server and
+    # method list, corroborating) on a device whose card is in Axis's block AC-CC-8E (the test's pairing)
+    ident, verdict = _verdict(
+        db,
+        ("rtsp.server", "Rtsp Server/3.0"),
+        ("rtsp.public", "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, SET_PARAMETER, GET_PARAMETER, ANNOUNCE"),
+        ("arp.mac", "ac:cc:8e:12:34:56"),
+    )
+    assert ident.platform_vendor == "Dahua" and "Axis" in ident.candidates and ident.confidence < 0.3
+    assert verdict.classification is Classification.REVIEW
