@@ -4,7 +4,8 @@ The evidence rule (README, 'Verdicts', and ``cctv-scan scan --help`` say the sam
 ``restricted`` only when the policy covers its maker or brand *and* the evidence is enough: one
 strong witness, or two or more independent probes agreeing, or a medium witness corroborated by
 a second, independent field of the same response (identity.py says what independent means), with
-confidence at least the policy's ``min_confidence``. A covered maker named by a single medium or
+confidence at least the policy's ``min_confidence`` (or below it only because witnesses disagree on
+the maker, when the policy covers every maker and brand they name). A covered maker named by a single medium or
 weak witness is ``review``, with that reason. A PRC-organised maker named that weakly is never ``clear`` either.
 A brand known only as the IEEE registrant of a MAC never restricts.
 
