@@ -105,6 +105,11 @@ MAC_FIELDS = frozenset(
 # prefixes are assigned to some IEEE organisation, far fewer to a maker in vendors.yaml, so only
 # a registry maker's prefix is taken (never the IEEE-organisation fallback brand).
 REGISTRY_ONLY_MAC_FIELDS = frozenset({"wsd.endpoint", "wsd.scope", "onvif.scope", "upnp.udn", "ssdp.usn"})
+# mDNS TXT entries whose key says the value is the device's MAC: Axis's '_axis-video._tcp' sends
+# 'macaddress=ACCC8E7662A5' (IoT Inspector), Amcrest's '_http._tcp' 'mac=9c:8e:cd:0f:0b:1c'
+# (onvif-scripts capture). Never every TXT key: HomeKit's 'id=E7:7D:DC:51:CD:EE' is a random
+# device id written like a MAC (HAP specification, 'Device ID'), and it would name a stranger.
+_TXT_MAC_KEY = re.compile(r"(?:mac|mac_?addr(?:ess)?|hw_?addr(?:ess)?|eth_?addr|ethernet_?mac|wlan_?mac|wifi_?mac)", re.I)
 # Device classes the protocols themselves define (ONVIF device types in WS-Discovery Types and
 # type scopes, the UPnP standard DigitalSecurityCamera device): field -> (pattern, device type).
 # A recorder that announces itself as storage is an NVR before any banner says so. The
@@ -418,7 +423,13 @@ def _dedupe(found: list[Resolved]) -> list[Resolved]:
 
 def macs_in(obs: Observation) -> list[str]:
     """12-hex-digit runs in a field a device's own MAC may appear in, normalised (aa:bb:..)."""
-    if obs.field not in MAC_FIELDS or not obs.value:
+    if not obs.value:
+        return []
+    if obs.field == "mdns.txt":
+        key = obs.value.split("=", 1)[0].strip()
+        if "=" not in obs.value or not _TXT_MAC_KEY.fullmatch(key):
+            return []
+    elif obs.field not in MAC_FIELDS:
         return []
     out = []
     for m in _MAC_RUN.finditer(obs.value[:MAX_RESOLVE_CHARS]):

@@ -302,6 +302,11 @@ STATED_MACS = [
      "https://github.com/evercam/evercam-discovery-java/issues/32 (ProbeMatch of a TP-Link TL-SC3130G)"),
     ("rtsp.sdp_session", "68D79AE46148_0", "Ubiquiti",
      "scottlamb/retina src/client/testdata/ubiquiti_sdp.txt @ 6972ac4261ce7bf5b585da9051606c7b5c0ab82c"),
+    # mDNS TXT entries whose key says the value is the MAC
+    ("mdns.txt", "macaddress=ACCC8E7662A5", "Axis",
+     "nyu-mlab/device-identification testing/device.csv @ fe086ad16b916f774cf6427f46c1ec8d263a8190 (_axis-video._tcp TXT)"),
+    ("mdns.txt", "mac=9c:8e:cd:0f:0b:1c", "Amcrest",
+     "SeryioGonzalez/onvif_scripts traces/onvif_device_restart.pcap @ 0a2da14636c755df65b86e1b64108decabf24f3d (_http._tcp TXT)"),
 ]
 
 
@@ -312,6 +317,18 @@ def test_a_mac_a_device_states_in_a_protocol_names_its_maker_weakly(registry_onl
     by_mac = [m for m in result.matches if m.fingerprint_id.startswith("mac-in-field")]
     assert [m.params.get("platform_vendor") for m in by_mac] == [maker], [(m.fingerprint_id, m.params) for m in result.matches]
     assert by_mac[0].strength == "weak"
+
+
+def test_an_mdns_txt_entry_is_read_as_a_mac_only_when_its_key_says_mac(registry_only) -> None:  # type: ignore[no-untyped-def]
+    # HomeKit's 'id=' is a device id written like a MAC (a Logitech Circle 2 sent this one,
+    # nyu-mlab/device-identification testing/device.csv @ fe086ad16b916f774cf6427f46c1ec8d263a8190):
+    # it names nobody, nor does the same run under a key that is not a MAC's, nor a bare value.
+    for value in ("id=E7:7D:DC:51:CD:EE", "serial=ACCC8E7662A5", "ACCC8E7662A5", "macaddress"):
+        found = match_observation(_obs("mdns.txt", value), registry_only).matches
+        assert [m for m in found if m.fingerprint_id.startswith("mac-in-field")] == [], value
+    # the key is matched whole and in any case
+    axis = match_observation(_obs("mdns.txt", "MACAddress=ACCC8E7662A5"), registry_only).matches
+    assert [m.params.get("platform_vendor") for m in axis if m.fingerprint_id == "mac-in-field"] == ["Axis"]
 
 
 def test_a_uuid_ending_in_an_unlisted_organisations_prefix_names_nobody(registry_only) -> None:  # type: ignore[no-untyped-def]
