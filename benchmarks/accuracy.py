@@ -65,6 +65,19 @@ def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
         # the devices the product is for: records whose expected device type is a camera or recorder
         rows.append((half, "**cameras, NVRs and DVRs**",
                      score([c for r, c in zip(mine, cases) if r.device_type in ("camera", "nvr", "dvr", "encoder", "intercom")])))
+    # records collected after knowledge was last written from the seen half (``collected:``): the
+    # blind half of each such collection was never looked at, not even in aggregate, before this
+    # table; reported apart so that first measurement stays visible
+    blind = [r for r in records if r.half == "blind"]
+    for day in sorted({r.collected for r in blind if r.collected}):
+        fresh = [r for r in blind if r.collected == day]
+        cases = record_cases(fresh, db, policy)
+        label = f"blind, collected {day}"
+        rows.append((label, "**all**", score(cases)))
+        rows.append((label, "**declares a maker or model field**",
+                     score([c for r, c in zip(fresh, cases) if declares_maker(r)])))
+        rows.append((label, "**cameras, NVRs and DVRs**",
+                     score([c for r, c in zip(fresh, cases) if r.device_type in ("camera", "nvr", "dvr", "encoder", "intercom")])))
     return rows
 
 

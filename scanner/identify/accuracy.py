@@ -159,6 +159,9 @@ class Record:
     file: str
     raw: str = ""
     note: str = ""
+    # the day the record was collected, for records added after fingerprints were last written
+    # from the seen half: their blind half was never looked at by anyone writing knowledge
+    collected: str = ""
 
     @property
     def half(self) -> str:
@@ -186,6 +189,7 @@ def load_records(directory: Path) -> list[Record]:
                     file=path.name,
                     raw=str(raw.get("raw") or ""),
                     note=str(raw.get("note") or ""),
+                    collected=str(raw.get("collected") or ""),
                 )
             )
     return records

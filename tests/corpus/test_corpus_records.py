@@ -52,13 +52,15 @@ def test_every_observation_is_a_field_the_scanner_emits() -> None:
             assert field_name in exact or field_name.startswith(prefixes), (
                 f"{r.id}: {field_name} is not a field the scanner emits (fingerprints/README.md)")
 
+COLLECTED = re.compile(r"20\d\d-[01]\d-[0-3]\d")
+
 
 def _raw_files() -> list[Path]:
     return sorted(RECORDS.glob("*.yaml"))
 
 
 def test_every_file_is_a_list_of_mappings_with_the_known_keys() -> None:
-    allowed = {"id", "protocol", "observations", "raw", "expected", "source", "note"}
+    allowed = {"id", "protocol", "observations", "raw", "expected", "source", "note", "collected"}
     for path in _raw_files():
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert isinstance(data, list) and data, f"{path.name}: a corpus file is a non-empty YAML list"
@@ -86,6 +88,7 @@ def test_records_are_unique_typed_and_sourced() -> None:
             assert name is None or (isinstance(name, str) and name.strip()), f"{where}: maker/brand must be a name or null"
         assert ADDRESS.search(r.source), f"{where}: the source must carry an address (URL, or repository + path + commit)"
         assert "code index id" not in r.source.lower(), f"{where}: an index id is not an address anyone can open"
+        assert not r.collected or COLLECTED.fullmatch(r.collected), f"{where}: collected is a date, YYYY-MM-DD"
 
 
 def test_no_value_is_a_placeholder() -> None:
