@@ -74,6 +74,8 @@ def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
         cases = record_cases(fresh, db, policy)
         label = f"blind, collected {day}"
         rows.append((label, "**all**", score(cases)))
+        rows.append((label, "**all, no value a fingerprint example**",
+                     score([c for r, c in zip(fresh, cases) if independent_of_examples(r, db)])))
         rows.append((label, "**declares a maker or model field**",
                      score([c for r, c in zip(fresh, cases) if declares_maker(r)])))
         rows.append((label, "**cameras, NVRs and DVRs**",

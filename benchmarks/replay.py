@@ -82,6 +82,9 @@ def main() -> None:
             keys.append((r.half, "**cameras, NVRs, DVRs**"))
         if declares_maker(r):  # issue 9's population: the device sends a maker-declaring field
             keys.append((r.half, "**declares a maker or model field**"))
+        if r.half == "blind" and r.collected:  # a later collection's blind part, apart (tests/corpus/README.md)
+            fresh = f"blind, collected {r.collected}"
+            keys += [(fresh, k[1]) for k in keys if k[1] in SUMMARY_ROWS]
         for key in keys:
             slot = rows.setdefault(key, {"live": [], "offline": [], "differ": []})
             slot["live"].append(case)
@@ -103,7 +106,8 @@ def main() -> None:
     def share(n: int, total: int) -> str:
         return f"{n}/{total} ({100 * n / total:.0f}%)" if total else "0/0"
 
-    for half in ("blind", "seen"):
+    halves = ["blind", "seen"] + sorted({k[0] for k in rows} - {"blind", "seen"})
+    for half in halves:
         keys = sorted(k for k in rows if k[0] == half and k[1] not in SUMMARY_ROWS) + [(half, k) for k in SUMMARY_ROWS]
         for key in keys:
             if key not in rows:
