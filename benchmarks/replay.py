@@ -76,6 +76,7 @@ def main() -> None:
             got_platform=d.get("platform_vendor"), classification=d.get("classification", "unidentified"),
             restricted_is_wrong=not _covered(policy, db.vendors, r.maker, brand),
             non_prc_maker=_non_prc(db.vendors, r.maker), hd_platform=_hd_platform(db.vendors, r.maker),
+            maker_unknown=r.maker is None and r.brand is None,
         )
         keys = [(r.half, r.protocol), (r.half, "**all**")]
         if r.device_type in CAMERA_TYPES:
@@ -100,8 +101,8 @@ def main() -> None:
     print(f"records: {len(plan)}; served: {sum(p.served for p in plan)}; not served: "
           + "; ".join(f"{n} ({why})" for why, n in skipped.most_common()))
     print("| half | protocol | served | maker right, live | maker right, offline | Hikvision/Dahua restricted, live | offline "
-          "| wrongly restricted, live | identified differently |")
-    print("|---|---|---:|---|---|---|---|---:|---:|")
+          "| wrongly restricted, live | restricted, source names no maker, live | identified differently |")
+    print("|---|---|---:|---|---|---|---|---:|---:|---:|")
 
     def share(n: int, total: int) -> str:
         return f"{n}/{total} ({100 * n / total:.0f}%)" if total else "0/0"
@@ -116,7 +117,7 @@ def main() -> None:
             lv, of = score(slot["live"]), score(slot["offline"])
             print(f"| {half} | {key[1]} | {lv.cases} | {share(lv.platform_vendor.right, lv.cases)} "
                   f"| {share(of.platform_vendor.right, of.cases)} | {share(lv.hd_restricted, lv.hd_cases)} "
-                  f"| {share(of.hd_restricted, of.hd_cases)} | {lv.wrongly_restricted} | {len(slot['differ'])} |")
+                  f"| {share(of.hd_restricted, of.hd_cases)} | {lv.wrongly_restricted} | {lv.unknown_restricted} | {len(slot['differ'])} |")
     if args.differences:
         for line in differ:
             print(line)

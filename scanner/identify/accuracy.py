@@ -52,6 +52,9 @@ class Case:
     restricted_is_wrong: bool  # the expected identity is not covered (or another verdict is expected)
     non_prc_maker: bool  # the expected maker is known and not organised in the PRC
     hd_platform: bool = False  # built on Hikvision's or Dahua's platform (maker is either, or their subsidiary)
+    # the source names neither maker nor brand: a ``restricted`` verdict cannot be shown wrong (or
+    # right), so it is counted apart (Score.unknown_restricted), not as wrongly restricted
+    maker_unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class Score:
     wrong: tuple[str, ...]  # one line per case where vendor or platform_vendor is wrong
     hd_cases: int = 0  # Hikvision- or Dahua-platform cases
     hd_restricted: int = 0  # ... of them restricted
+    unknown_restricted: int = 0  # restricted where the source names no maker (Case.maker_unknown)
 
 
 def score(cases: Sequence[Case]) -> Score:
@@ -95,12 +99,13 @@ def score(cases: Sequence[Case]) -> Score:
             right=sum(c.got_platform == c.expected_platform for c in cases),
             identified_right=sum(c.got_platform is not None and c.got_platform == c.expected_platform for c in cases),
         ),
-        wrongly_restricted=sum(c.restricted_is_wrong for c in restricted),
+        wrongly_restricted=sum(c.restricted_is_wrong and not c.maker_unknown for c in restricted),
         non_prc_cases=sum(c.non_prc_maker for c in cases),
         non_prc_restricted=sum(c.non_prc_maker for c in restricted),
         wrong=tuple(wrong),
         hd_cases=sum(c.hd_platform for c in cases),
         hd_restricted=sum(c.hd_platform for c in restricted),
+        unknown_restricted=sum(c.maker_unknown for c in restricted),
     )
 
 
@@ -238,6 +243,7 @@ def record_cases(records: Iterable[Record], db: FingerprintDB, policy: Policy) -
                 restricted_is_wrong=not _covered(policy, db.vendors, r.maker, brand),
                 non_prc_maker=_non_prc(db.vendors, r.maker),
                 hd_platform=_hd_platform(db.vendors, r.maker),
+                maker_unknown=r.maker is None and r.brand is None,
             )
         )
     return cases
@@ -245,17 +251,18 @@ def record_cases(records: Iterable[Record], db: FingerprintDB, policy: Policy) -
 
 def render_corpus_table(rows: Sequence[tuple[str, str, Score]]) -> str:
     """A Markdown table, one row per (half, protocol): maker named and right, brand right, the
-    Hikvision/Dahua-platform devices restricted, and the wrongly restricted."""
+    Hikvision/Dahua-platform devices restricted, the wrongly restricted (a maker or brand the source
+    names that the policy does not cover), and apart, those restricted where the source names none."""
     lines = [
-        "| half | protocol | records | maker named | maker right | brand right | Hikvision/Dahua platform restricted | wrongly restricted | restricted, non-PRC maker |",
-        "|---|---|---:|---|---|---|---|---|---|",
+        "| half | protocol | records | maker named | maker right | brand right | Hikvision/Dahua platform restricted | wrongly restricted | restricted, non-PRC maker | restricted, source names no maker |",
+        "|---|---|---:|---|---|---|---|---|---|---:|",
     ]
     for half, protocol, s in rows:
         lines.append(
             f"| {half} | {protocol} | {s.cases} | {_share(s.platform_vendor.identified, s.cases)} "
             f"| {_share(s.platform_vendor.right, s.cases)} | {_share(s.vendor.right, s.cases)} "
             f"| {_share(s.hd_restricted, s.hd_cases)} | {_share(s.wrongly_restricted, s.cases)} "
-            f"| {s.non_prc_restricted} of {s.non_prc_cases} |"
+            f"| {s.non_prc_restricted} of {s.non_prc_cases} | {s.unknown_restricted} |"
         )
     return "\n".join(lines)
 
