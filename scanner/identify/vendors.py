@@ -86,6 +86,9 @@ class ModelGrammar:
     device_type: str | None = None
     description: str = ""
     note: str = ""
+    # the maker that builds this model line, for a brand that sells several makers' devices
+    # (Lorex's NR recorders are Dahua builds, its FLIR-era DVRs are not); None: the brand's platform
+    platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,7 @@ class VendorDB:
                     id=m["id"], vendor=v["name"], pattern=m["pattern"], strength=m["strength"], source=m["source"],
                     examples=tuple(str(e) for e in m["examples"]), regex=re.compile(m["pattern"], re.IGNORECASE),
                     device_type=m.get("device_type"), description=m.get("description", ""), note=m.get("note", ""),
+                    platform=m.get("platform"),
                 )
                 for m in v.get("models", ())
             )

@@ -41,17 +41,19 @@ def test_lorex_oem_relation_is_documented_on_its_own_firmware_server(db) -> None
 
 
 @pytest.mark.parametrize(
-    "observations",
+    ("observations", "platform"),
     [
         # Lorex NR818: a recorder the Dahua event API was confirmed on
         # (kushagharahi/homebridge-dahua-alerts README.md @a9696705dc78dae66023802c4b533a6be625ed56)
-        pytest.param([("onvif.model", "NR818")], id="Lorex NR818 model"),
-        pytest.param([("arp.mac", MAC_LOREX)], id="Lorex MAC block"),
+        # whose line's grammar names Dahua as the platform (a grammar's platform, Lorex's NR firmware
+        # files are Dahua builds), one medium witness: review
+        pytest.param([("onvif.model", "NR818")], "Dahua", id="Lorex NR818 model"),
+        pytest.param([("arp.mac", MAC_LOREX)], None, id="Lorex MAC block"),
     ],
 )
-def test_a_device_seen_only_as_lorex_stays_review(db, observations) -> None:  # type: ignore[no-untyped-def]
+def test_a_device_seen_only_as_lorex_stays_review(db, observations, platform) -> None:  # type: ignore[no-untyped-def]
     ident, v = identify_alone(db, *observations)
-    assert ident.vendor == "Lorex" and ident.platform_vendor is None
+    assert ident.vendor == "Lorex" and ident.platform_vendor == platform
     assert v.classification is Classification.REVIEW
 
 
