@@ -86,8 +86,8 @@ def _check_registry(db: FingerprintDB) -> Iterator[Problem]:
                 maker = vdb.get(g.platform)
                 if maker is None or not maker.is_device_maker:
                     yield Problem("vendors.yaml", f"{v.name}: model grammar {g.id} platform {g.platform!r} is not a registry maker")
-                elif v.kind != "brand" or v.relation_to(g.platform) is None:
-                    yield Problem("vendors.yaml", f"{v.name}: model grammar {g.id} names platform {g.platform} but {v.name} is not a brand with a relation to it")
+                elif v.relation_to(g.platform) is None:
+                    yield Problem("vendors.yaml", f"{v.name}: model grammar {g.id} names platform {g.platform} but {v.name} has no relation to it")
             for i, example in enumerate(g.examples, 1):
                 if g.regex.search(example) is None:
                     yield Problem("vendors.yaml", f"{v.name}: model grammar {g.id} example {i} ({_short(example)}) does not match its own pattern")

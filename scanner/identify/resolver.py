@@ -353,8 +353,8 @@ def _resolve_text(vdb: VendorDB, value: str, role: str, within: tuple[str, ...] 
         v = vdb.get(g.vendor)
         assert v is not None
         params = _vendor_params(v, platform_proven=True)
-        if g.platform:  # a brand's model line another maker builds (the grammar's source says so)
-            params["platform_vendor"] = g.platform
+        if g.platform:  # a model line another maker builds for this brand (the grammar's source says so)
+            params = {"vendor": v.name, "platform_vendor": g.platform}
         params["model"] = m.group(0).strip()[:128]
         if g.device_type:
             params["device_type"] = g.device_type

@@ -47,4 +47,11 @@ def test_a_grammar_platform_needs_a_relation_from_the_brand(tmp_path) -> None:  
     shutil.copytree(REPO_DB, root)
     (root / "vendors.yaml").write_text(text.replace(marker, marker.replace("Dahua", "Axis", 1)), encoding="utf-8")
     problems = [str(p) for p in run_checks(load_database(root, strict=False), check_ieee=False)]
-    assert any("lorex-nr-nvr names platform Axis but Lorex is not a brand with a relation to it" in p for p in problems), problems
+    assert any("lorex-nr-nvr names platform Axis but Lorex has no relation to it" in p for p in problems), problems
+
+
+def test_a_maker_s_line_built_by_another_maker_names_both() -> None:
+    # TRENDnet makes its own network gear; its TV-IP3xxPI cameras run Hikvision's firmware
+    # (https://github.com/scottlamb/hikvision-tftpd/issues/7: a TV-IP321PI)
+    ident, _ = _identify(("onvif.model", "TV-IP321PI"))
+    assert (ident.vendor, ident.platform_vendor) == ("TRENDnet", "Hikvision")
