@@ -23,6 +23,7 @@ MAC_AXIS = "00:40:8c:ef:08:1c"  # 00408C Axis Communications AB
 MAC_LOREX = "00:1f:54:12:34:56"  # 001F54 Lorex Technology Inc.
 MAC_AMCREST = "9c:8e:cd:00:00:01"  # 9C8ECD Amcrest Technologies
 MAC_LTS = "14:2f:fd:00:00:01"  # 142FFD LT SECURITY INC
+MAC_IC_REALTIME = "20:de:88:00:00:01"  # 20DE88 IC Realtime LLC (a Dahua OEM by trade reports only)
 MAC_BROTHER = "3c:2a:f4:12:34:56"  # 3C2AF4 Brother Industries, LTD.
 MAC_LOCAL = "02:42:c6:12:00:05"  # locally administered: no maker
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from identify_fixtures import MAC_AMCREST, MAC_AXIS, MAC_BROTHER, MAC_DAHUA, MAC_HIKVISION, MAC_LOCAL, MAC_LOREX, MAC_LTS
+from identify_fixtures import MAC_AMCREST, MAC_AXIS, MAC_BROTHER, MAC_DAHUA, MAC_HIKVISION, MAC_IC_REALTIME, MAC_LOCAL, MAC_LOREX
 
 from scanner.identify import PolicyError, build_devices, build_identity, load_database, load_policy, match_observation
 from scanner.identify.classify import classify
@@ -148,7 +148,7 @@ FIRST_REASON_CASES = {
     "hikvision-uk": ("uk-sensitive-sites", [("http.server", "App-webs/", "http"), ("arp.mac", MAC_HIKVISION, "arp")], "Hikvision", "restricted"),
     "hikvision-us": ("us-ndaa", [("http.server", "App-webs/", "http")], "Hikvision", "restricted"),
     "lorex-rebrand": ("uk-sensitive-sites", [("arp.mac", MAC_LOREX, "arp"), ("http.realm", "Login to ND011811000000", "http")], "Dahua", "restricted"),
-    "lts-brand-only": ("uk-sensitive-sites", [("arp.mac", MAC_LTS, "arp")], "LTS", "review"),
+    "ic-realtime-brand-only": ("uk-sensitive-sites", [("arp.mac", MAC_IC_REALTIME, "arp")], "IC Realtime", "review"),
     "amcrest-name-scope": ("uk-sensitive-sites", [("wsd.scope", "onvif://www.onvif.org/name/Amcrest", "wsd")], "Amcrest", "restricted"),
     "uniview-us": ("us-ndaa", [("arp.mac", "6c:f1:7e:00:00:01", "arp")], "Uniview", "review"),
     "axis": ("uk-sensitive-sites", [("arp.mac", MAC_AXIS, "arp")], "Axis", "clear"),
@@ -162,14 +162,15 @@ def test_the_first_reason_is_one_short_sentence_and_the_sources_follow(mini_db, 
     assert v.classification.value == verdict_value
     first, rest = v.reasons[0], v.reasons[1:]
     assert first.endswith(".") and ". " not in first and "source" not in first, first
-    assert len(first) <= 130, f"{len(first)} characters: {first}"
+    assert len(first) <= 140, f"{len(first)} characters: {first}"  # one line of a report
     assert maker in first
     assert rest and all("source:" in r for r in rest), "every sentence after the first names its source"
 
 
 def test_brand_only_with_a_reported_oem_relation_is_review_not_restricted(mini_db) -> None:  # type: ignore[no-untyped-def]
-    # LTS: a Hikvision OEM by trade reports only (vendors.yaml), so its MAC alone is a lead
-    _, v = verdict(mini_db, "uk-sensitive-sites", obs("arp.mac", MAC_LTS, probe="arp"))
+    # IC Realtime: a Dahua OEM by trade reports only (vendors.yaml), so its MAC alone is a lead
+    # (LTS was the example here until one of its own firmware files showed a Hikvision build)
+    _, v = verdict(mini_db, "uk-sensitive-sites", obs("arp.mac", MAC_IC_REALTIME, probe="arp"))
     assert v.classification is Classification.REVIEW
     assert "not confirmed on the wire" in v.reasons[0]
 

@@ -47,7 +47,7 @@ REAL = [
     ("IP2M-841B-V3", "Amcrest", "Dahua", C, "https://github.com/tchellomello/python-amcrest/issues/170"),
     ("LNE9252B", "Lorex", None, C, RD + "issues/195"),
     ("E893DD", "Lorex", None, C, RD + "issues/326"),
-    ("N843A8", "Lorex", None, N, RD + "issues/303"),
+    ("N843A8", "Lorex", "Dahua", N, RD + "issues/303"),  # the line's grammar names its platform
     ("LNK7108A", "Lorex", None, N, "https://github.com/kushagharahi/homebridge-dahua-alerts/issues/25"),
     # other PRC makers
     ("IPC-D122-PF28", "Uniview", "Uniview", C, "https://github.com/OpenIPC/wiki/pull/204"),
