@@ -2,7 +2,8 @@
 does not (fingerprints/vendors.yaml, k4-hik-oem).
 
 - Prama: the company registered itself with the IEEE as "Prama Hikvision India Private Limited"
-  (MA-L 24-B1-05) and Hikvision's own newsroom publishes its news under that name: documented.
+  (MA-L 24-B1-05): documented (a Hikvision newsroom address under that name is cited too, as
+  found in another source's list; that page itself was not opened).
 - LTS: a firmware file on LTS's own download server unpacks to a Hikvision ``digicap.dav`` package
   in Hikvision's build naming (AndreaLandriscina/Hardcoded-Credentials-in-LTSecurity-LTK3500SF
   README.md @ 71d048f8a30b338f69c27a2213184a100807e483): documented.
