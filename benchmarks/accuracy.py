@@ -43,9 +43,32 @@ def scan_lab(policy: str) -> tuple[list[dict[str, Any]], dict[str, tuple[str, di
     return doc["devices"], expected
 
 
+CAMERA_TYPES = ("camera", "nvr", "dvr", "encoder", "intercom")
+
+
+def summary_rows(label: str, records, cases, db) -> list[tuple[str, str, Any]]:
+    """The summary rows of one group of records: all, those with no value a fingerprint example,
+    those declaring a maker or model field, and the cameras and recorders."""
+    from scanner.identify.accuracy import declares_maker, independent_of_examples, score
+
+    def where(keep) -> Any:  # type: ignore[no-untyped-def]
+        return score([c for r, c in zip(records, cases) if keep(r)])
+
+    return [
+        (label, "**all**", score(cases)),
+        (label, "**all, no value a fingerprint example**", where(lambda r: independent_of_examples(r, db))),
+        # the responses in which a device declares a maker or a model by the protocol's definition
+        # (ONVIF Manufacturer/Model, WS-Discovery and GetScopes scopes, UPnP manufacturer and model,
+        # SADP/DHIP fields, certificate names, mDNS names): issue 9's target population
+        (label, "**declares a maker or model field**", where(declares_maker)),
+        # the devices the product is for: records whose expected device type is a camera or recorder
+        (label, "**cameras, NVRs and DVRs**", where(lambda r: r.device_type in CAMERA_TYPES)),
+    ]
+
+
 def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
     """(half, protocol, Score) rows for the real-device corpus, each half by protocol, then all."""
-    from scanner.identify.accuracy import declares_maker, independent_of_examples, load_records, record_cases, score
+    from scanner.identify.accuracy import load_records, record_cases, score
 
     records = load_records(RECORDS)
     rows = []
@@ -54,32 +77,14 @@ def corpus_rows(db, policy) -> list[tuple[str, str, Any]]:
         cases = record_cases(mine, db, policy)
         for protocol in sorted({r.protocol for r in mine}):
             rows.append((half, protocol, score([c for r, c in zip(mine, cases) if r.protocol == protocol])))
-        rows.append((half, "**all**", score(cases)))
-        rows.append((half, "**all, no value a fingerprint example**",
-                     score([c for r, c in zip(mine, cases) if independent_of_examples(r, db)])))
-        # the responses in which a device declares a maker or a model by the protocol's definition
-        # (ONVIF Manufacturer/Model, WS-Discovery and GetScopes scopes, UPnP manufacturer and model,
-        # SADP/DHIP fields, certificate names, mDNS names): issue 9's target population
-        rows.append((half, "**declares a maker or model field**",
-                     score([c for r, c in zip(mine, cases) if declares_maker(r)])))
-        # the devices the product is for: records whose expected device type is a camera or recorder
-        rows.append((half, "**cameras, NVRs and DVRs**",
-                     score([c for r, c in zip(mine, cases) if r.device_type in ("camera", "nvr", "dvr", "encoder", "intercom")])))
+        rows += summary_rows(half, mine, cases, db)
     # records collected after knowledge was last written from the seen half (``collected:``): the
     # blind half of each such collection was never looked at, not even in aggregate, before this
     # table; reported apart so that first measurement stays visible
     blind = [r for r in records if r.half == "blind"]
     for day in sorted({r.collected for r in blind if r.collected}):
         fresh = [r for r in blind if r.collected == day]
-        cases = record_cases(fresh, db, policy)
-        label = f"blind, collected {day}"
-        rows.append((label, "**all**", score(cases)))
-        rows.append((label, "**all, no value a fingerprint example**",
-                     score([c for r, c in zip(fresh, cases) if independent_of_examples(r, db)])))
-        rows.append((label, "**declares a maker or model field**",
-                     score([c for r, c in zip(fresh, cases) if declares_maker(r)])))
-        rows.append((label, "**cameras, NVRs and DVRs**",
-                     score([c for r, c in zip(fresh, cases) if r.device_type in ("camera", "nvr", "dvr", "encoder", "intercom")])))
+        rows += summary_rows(f"blind, collected {day}", fresh, record_cases(fresh, db, policy), db)
     return rows
 
 
