@@ -52,6 +52,7 @@ def test_every_observation_is_a_field_the_scanner_emits() -> None:
             assert field_name in exact or field_name.startswith(prefixes), (
                 f"{r.id}: {field_name} is not a field the scanner emits (fingerprints/README.md)")
 
+
 COLLECTED = re.compile(r"20\d\d-[01]\d-[0-3]\d")
 
 
