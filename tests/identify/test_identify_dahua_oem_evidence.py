@@ -1,8 +1,8 @@
 """Dahua OEM brands: what each brand's relation to Dahua rests on (k5-dahua-oem audit).
 
 A relation is `documented` only on the brand's own products or papers (its own firmware files
-being Dahua builds, as for Amcrest). Lorex's own firmware server shows Dahua builds for its NR,
-LNR, DNR and N8xx recorders but not for its other DVRs, so its oem-customer relation is
+being Dahua builds, as for Amcrest). Lorex's own firmware server shows Dahua builds for its NR
+and N8xx recorders and some LNR/DNR ones, but not for its other DVRs, so its oem-customer relation is
 documented while Lorex keeps no platform: a device seen only as Lorex stays `review`. ENS
 Security's Dahua relation holds for its Diamond line only, so it no longer yields a platform.
 The other brands keep `reported` or `suspected`, and a device seen only as one of them stays

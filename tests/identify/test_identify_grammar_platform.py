@@ -1,6 +1,7 @@
 """A brand's model grammar may name the maker that builds that model line (``platform:``), for
-brands that sell several makers' devices: Lorex's NR, LNR, DNR and N8xx recorders are Dahua builds
-(Dahua hardware ids inside Lorex's own firmware files), its FLIR-era LNK recorders are not."""
+brands that sell several makers' devices: Lorex's NR and N8xx recorders are Dahua builds (Dahua
+hardware ids inside every such firmware file on Lorex's server); its LNR and DNR files are mixed and
+its FLIR-era LNK recorders are not Dahua's, so those grammars name the brand only."""
 
 from __future__ import annotations
 
@@ -55,3 +56,10 @@ def test_a_maker_s_line_built_by_another_maker_names_both() -> None:
     # (https://github.com/scottlamb/hikvision-tftpd/issues/7: a TV-IP321PI)
     ident, _ = _identify(("onvif.model", "TV-IP321PI"))
     assert (ident.vendor, ident.platform_vendor) == ("TRENDnet", "Hikvision")
+
+
+def test_a_lorex_line_whose_firmware_files_are_mixed_names_the_brand_only() -> None:
+    # LNR6108 is a Dahua build, LNR408 shows no Dahua hardware id (Lorex's relation note): the
+    # LNR grammar names Lorex, not a platform
+    ident, _ = _identify(("onvif.model", "LNR6108"))
+    assert (ident.vendor, ident.platform_vendor) == ("Lorex", None)
