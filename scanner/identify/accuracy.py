@@ -223,6 +223,16 @@ def declares_maker(record: Record) -> bool:
     )
 
 
+def expected_name(vdb: VendorDB, name: str | None) -> str | None:
+    """The registry's canonical name for a maker or brand a record expects. A collector writes the
+    name the source uses; where that is a registry alias ('Hik Vision', a company's short name),
+    the scanner's answer is the canonical name, and the two must compare equal. A name the
+    registry does not know is kept as written."""
+    if name is None or name in vdb:
+        return name
+    return vdb.canonical(name) or name
+
+
 def record_cases(records: Iterable[Record], db: FingerprintDB, policy: Policy) -> list[Case]:
     """Identify each record as one device made of its observations, offline, and pair it with
     its expectation."""
@@ -231,18 +241,19 @@ def record_cases(records: Iterable[Record], db: FingerprintDB, policy: Policy) -
         obs = [Observation(ip=CORPUS_IP, probe=f.split(".", 1)[0], field=f, value=v) for f, v in r.observations]
         identity = build_identity([match_observation(o, db) for o in obs], db)
         verdict = classify(identity, policy, db.vendors)
-        brand = r.brand or r.maker
+        maker = expected_name(db.vendors, r.maker)
+        brand = expected_name(db.vendors, r.brand) or maker
         cases.append(
             Case(
                 name=f"{r.id} [{r.protocol}] " + "; ".join(f"{f}={v[:40]!r}" for f, v in r.observations[:3]),
                 expected_vendor=brand,
-                expected_platform=r.maker,
+                expected_platform=maker,
                 got_vendor=identity.vendor,
                 got_platform=identity.platform_vendor,
                 classification=verdict.classification.value,
-                restricted_is_wrong=not _covered(policy, db.vendors, r.maker, brand),
-                non_prc_maker=_non_prc(db.vendors, r.maker),
-                hd_platform=_hd_platform(db.vendors, r.maker),
+                restricted_is_wrong=not _covered(policy, db.vendors, maker, brand),
+                non_prc_maker=_non_prc(db.vendors, maker),
+                hd_platform=_hd_platform(db.vendors, maker),
                 maker_unknown=r.maker is None and r.brand is None,
             )
         )

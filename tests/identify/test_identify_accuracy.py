@@ -10,6 +10,7 @@ says it counts.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,17 @@ def test_a_restricted_verdict_where_the_source_names_no_maker_is_counted_apart()
     assert (s.wrongly_restricted, s.unknown_restricted) == (0, 1)
     (named,) = corpus_cases([_entry("rtsp.realm", "IP Camera(L4906)", "Axis", "Axis")], DB, load_policy("uk-sensitive-sites", DB))
     assert (score([named]).wrongly_restricted, score([named]).unknown_restricted) == (1, 0)
+
+
+def test_an_expectation_written_as_a_registry_alias_is_scored_under_the_canonical_name() -> None:
+    # The same real Hikvision realm record, its maker written the way a source may write it (a
+    # registry alias of Hikvision): the scanner answers with the canonical name, and that is right.
+    (record,) = [r for r in RECORDS if r.id == "rtsp-realm-l4906-frigate-9006"]
+    aliased = dataclasses.replace(record, maker="Hangzhou Hikvision", brand=None)
+    unknown = dataclasses.replace(record, maker="Some Maker Nobody Registered", brand=None)
+    pol = load_policy("uk-sensitive-sites", DB)
+    (case, other) = record_cases([aliased, unknown], DB, pol)
+    assert (case.expected_platform, case.got_platform, case.hd_platform, case.restricted_is_wrong) == ("Hikvision", "Hikvision", True, False)
+    assert score([case]).platform_vendor.right == 1
+    # a name the registry does not know is kept as written, and a Hikvision answer is wrong for it
+    assert (other.expected_platform, score([other]).platform_vendor.right) == ("Some Maker Nobody Registered", 0)
