@@ -7,6 +7,9 @@ One ``Collector`` per run: ``feed`` each frame (from a file or a live interface)
 - ARP: ``arp.mac`` for the sender, and a host.
 - DHCP client messages: ``dhcp.hostname``, ``dhcp.vendor_class``, ``dhcp.param_list``; a
   server's DHCPACK ties the client's MAC to its address.
+- DNS queries (UDP to 53) from a LAN device: ``dns.query``, each name it asks for (``dns``),
+  at most MAX_DNS_NAMES_PER_HOST a device; a maker's cloud name names the maker
+  (``fingerprints/cloud_name.yaml``, which reads ``tls.sni`` too).
 - UDP discovery (mDNS, SSDP, WS-Discovery, SADP, DHIP): the discovery probes' own parsers
   (see ``discovery``); layer-2 SADP (ethertype 0x8033) by ``sadp_l2``.
 - TCP: streams reassembled per connection (``tcpflows``, capped); HTTP responses through the
@@ -44,7 +47,7 @@ from dataclasses import dataclass
 from ..models import AttemptStatus, Host, Observation, ProbeAttempt
 from ..probes.http import Fetched, certificate_names, favicon_observations, parse_response, redirect_targets
 from ..probes.rtsp import RtspReplyError, observations_from, parse_reply
-from . import dhcp, discovery, messages, sadp_l2, tls
+from . import dhcp, discovery, dns, messages, sadp_l2, tls
 from .frontpage import FrontPages, is_redirect
 from .frames import ETH_ARP, ETH_SADP, PROTO_TCP, PROTO_UDP, SUPPORTED_LINKTYPES, TCP_ACK, TCP_SYN, Frame, decode, mac_text
 from .tcpflows import Conversation, FlowTable
@@ -54,9 +57,12 @@ MAX_HELD_BY_MAC = 10_000
 MAX_FRAME_SOURCES = 65_536  # distinct (MAC, IPv4) pairs remembered from frame headers
 MAX_CONTACTS = 65_536  # distinct (client, server, port) TCP contacts remembered
 MAX_ADDRESSES_PER_MAC = 16
+MAX_DNS_NAMES_PER_HOST = 64  # distinct names kept per device: a PC resolves thousands, a camera a handful
+MAX_DNS_HOSTS = 65_536
 PRIVATE_NETS = tuple(ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "198.18.0.0/15", "100.64.0.0/10"))
 DHCP_PORTS = {67, 68}
+DNS_PORT = 53
 
 
 @dataclass
@@ -92,6 +98,7 @@ class Collector:
         self.unread: Counter = Counter()  # discovery datagrams whose parser is not available
         self.malformed: dict[tuple[str, str], _Malformed] = {}
         self.dropped = 0
+        self.dns_names: dict[str, set[str]] = {}  # source address -> names it asked for (capped)
 
     # -- input ---------------------------------------------------------------------------
     def feed(self, linktype: int, data: bytes) -> None:
@@ -149,6 +156,9 @@ class Collector:
         if frame.sport in DHCP_PORTS and frame.dport in DHCP_PORTS:
             self._dhcp(frame)
             return
+        if frame.dport == DNS_PORT:
+            self._dns(frame)
+            return
         proto = discovery.protocol_for(frame.sport, frame.dport)
         if proto is None or not frame.payload:
             return
@@ -167,6 +177,27 @@ class Collector:
             return
         for o in observations:
             self._add(o, mac=frame.src_mac)
+
+    def _dns(self, frame: Frame) -> None:
+        """A device's DNS query: each name it asks for is ``dns.query`` (cloud_name.yaml reads the
+        makers' cloud names), at most MAX_DNS_NAMES_PER_HOST distinct names per device."""
+        src = frame.src_ip or ""
+        if not src or src == "0.0.0.0" or not self.is_local(src):
+            return
+        self.counts["dns"] += 1
+        asked = self.dns_names.get(src)
+        if asked is None:
+            if len(self.dns_names) >= MAX_DNS_HOSTS:
+                return
+            asked = self.dns_names.setdefault(src, set())
+        for name in dns.query_names(frame.payload):
+            if name in asked:
+                continue
+            if len(asked) >= MAX_DNS_NAMES_PER_HOST:
+                self.counts["dns_names_dropped"] += 1
+                continue
+            asked.add(name)
+            self._add(Observation(src, "dns", "dns.query", name, DNS_PORT), mac=frame.src_mac)
 
     def _dhcp(self, frame: Frame) -> None:
         self.counts["dhcp"] += 1
