@@ -198,7 +198,7 @@ def document(run: PassiveRun, policy: str = "uk-sensitive-sites") -> ScanDocumen
     result = run.result or PassiveResult([], [], [], [], None)  # type: ignore[arg-type]
     devices = build_devices(result.observations, result.hosts, result.attempts, policy=policy)
     counts = result.counts or {}
-    protocols = sorted(k for k in ("arp", "dhcp", "mdns", "ssdp", "wsd", "sadp", "sadp_l2", "dhip", "dvrip", "http", "rtsp", "tls")
+    protocols = sorted(k for k in ("arp", "dhcp", "dns", "mdns", "ssdp", "wsd", "sadp", "sadp_l2", "dhip", "dvrip", "http", "rtsp", "tls")
                        if counts.get(k))
     info = ScanInfo(
         started=run.started.isoformat(timespec="seconds"),

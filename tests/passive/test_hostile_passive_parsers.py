@@ -13,7 +13,8 @@ import struct
 
 import pytest
 
-from scanner.passive import Collector, dhcp, messages, sadp_l2, tls
+from scanner.passive import Collector, dhcp, dns, messages, sadp_l2, tls
+from scanner.passive.collector import MAX_DNS_NAMES_PER_HOST
 from scanner.passive.capture import CaptureError, CaptureStats, read_capture
 from scanner.passive.frames import SUPPORTED_LINKTYPES, Frame, decode
 from scanner.passive.tcpflows import MAX_PENDING, FlowTable
@@ -149,6 +150,48 @@ def test_dhcp_readers_never_raise_on_damaged_real_client_messages(exchange):
                     assert text is None or (len(text) <= dhcp.MAX_TEXT and text.isprintable())
             assert lease is None or (isinstance(lease[0], str) and isinstance(lease[1], str))
     assert clients > 50
+
+
+def test_dns_query_reader_never_raises_on_damaged_real_queries_and_keeps_its_limits(exchange):
+    path, _ = exchange
+    _, records = _records(path)
+    payloads = [f.payload for _h, d in records if (f := decode(1, d)) and f.proto == 17 and f.dport == 53]
+    assert payloads, "the recorded exchange holds DNS queries"
+    read = 0
+    for n, payload in enumerate(payloads):
+        assert dns.query_names(payload) or payload.find(b"\x03lan\x00") > 0  # the real queries read (the .lan one dropped)
+        for mutated in list(mutations(payload, 700 + n, count=300)) + [payload + b"\0" * TEN_MB]:
+            names, _ = outcome(dns.query_names, mutated, allowed=())
+            assert isinstance(names, list) and len(names) <= dns.MAX_QUESTIONS
+            for name in names:
+                assert len(name) <= dns.MAX_NAME and name == name.lower() and "." in name
+                assert not name.endswith(dns.LOCAL_SUFFIXES)
+            read += bool(names)
+    assert read > 50
+    query = payloads[0]
+    header, question = query[:12], query[12:]
+    # a response, a compression pointer, an oversized label, a question count of 65535
+    assert dns.query_names(header[:2] + bytes([header[2] | 0x80]) + header[3:] + question) == []
+    assert dns.query_names(header + b"\xc0\x0c\x00\x01\x00\x01") == []
+    assert dns.query_names(header + b"\x40" + b"a" * 64 + b"\x00\x00\x01\x00\x01") == []
+    many = header[:4] + b"\xff\xff" + header[6:] + question * 10
+    assert len(dns.query_names(many)) == dns.MAX_QUESTIONS
+
+
+def test_collector_keeps_a_bounded_number_of_dns_names_a_device(exchange):
+    path, _ = exchange
+    _, records = _records(path)
+    frame = next(d for _h, d in records if (f := decode(1, d)) and f.proto == 17 and f.dport == 53 and dns.query_names(f.payload))
+    f = decode(1, frame)
+    last = dns.query_names(f.payload)[0].rsplit(".", 1)[1].encode()
+    wire = bytes([len(last)]) + last + b"\0"  # the name's last label, as the query carries it
+    assert frame.count(wire) == 1
+    c = Collector()
+    for i in range(400):
+        # the same real query, asking for a different name each time (as a PC browsing does)
+        c.feed(1, frame.replace(wire, bytes([len(last)]) + f"{i:0{len(last)}d}".encode() + b"\0"))
+    kept = [o for o in c.result().observations if o.field == "dns.query"]
+    assert len(kept) == MAX_DNS_NAMES_PER_HOST and c.counts["dns_names_dropped"] > 0
 
 
 def test_tls_reader_never_raises_on_damaged_real_handshakes():

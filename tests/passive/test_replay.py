@@ -39,6 +39,14 @@ def test_tls_server_name_goes_to_the_client_and_certificate_to_the_server(exchan
     assert ("198.18.254.2", "tls.subject", "O=cctv-scan passive test,CN=198.18.254.2") in seen
 
 
+def test_dns_query_names_go_to_the_device_that_asked_and_lan_names_are_dropped(exchange):
+    path, _ = exchange
+    run, seen = _passive(path)
+    queries = {(ip, v) for ip, f, v in seen if f == "dns.query"}
+    assert queries == {("198.18.254.2", traffic.DNS_NAME)}
+    assert run.result.counts["dns"] >= 2  # both lookups were read; the .lan one is not kept
+
+
 def test_open_ports_come_from_syn_ack(exchange):
     path, _ = exchange
     _run, seen = _passive(path)

@@ -28,6 +28,8 @@ DAHUA_RTSP_SERVER = "Dahua Rtsp Server"
 AXIS_VENDOR_CLASS = "AXIS,Network Camera,P3343,5.20.3"
 DHCP_HOSTNAME = "axis-p3343"
 SNI = "camera.cctv-scan.test"
+DNS_NAME = "cloud.cctv-scan.test"  # the test's own name, as SNI: it names no device
+DNS_LOCAL_NAME = "nvr.lan"  # a LAN name: read, and not kept
 TITLE_BODY = b"<html><head><title>AXIS</title></head><body></body></html>"
 
 
@@ -123,6 +125,7 @@ def record_exchange(path: Path) -> list:
         try:
             time.sleep(1.0)
             announce_dhcp(pair.b)
+            resolve(pair.b, pair.a_ip, DNS_NAME, DNS_LOCAL_NAME)
             active = run_in(pair.a, _clients, pair.b_ip)
             time.sleep(0.5)
         finally:
@@ -139,6 +142,13 @@ def announce_dhcp(ns: str) -> None:
     subprocess.run(["ip", "netns", "exec", ns, "busybox", "udhcpc", "-i", veth_of(ns), "-n", "-q", "-t", "2", "-T", "1",
                     "-A", "1", "-s", "/bin/true", "-V", AXIS_VENDOR_CLASS, "-x", f"hostname:{DHCP_HOSTNAME}"],
                    capture_output=True, timeout=20)
+
+
+def resolve(ns: str, server: str, *names: str) -> None:
+    """busybox nslookup sends real DNS queries for ``names`` to ``server``, where nothing listens
+    (the ICMP refusal ends each lookup at once): a device asking for its cloud's address."""
+    for name in names:
+        subprocess.run(["ip", "netns", "exec", ns, "busybox", "nslookup", name, server], capture_output=True, timeout=20)
 
 
 def announce_arp(ns: str, ip: str) -> None:
