@@ -377,13 +377,21 @@ MAC_SOURCE = "mac"
 SAME_BYTES = {"http.favicon_mmh3": "http.favicon"}
 
 
+CLOUD_NAME_FIELDS = frozenset({"dns.query", "tls.sni"})
+CLOUD_SOURCE = "cloud-name"
+
+
 def witness_source(m: Match) -> str:
     """The independent witness a match is, for the evidence rule's count: its probe, except that
     everything read from the device's MAC (the ARP table, a MAC quoted in a Digest realm, a serial
     or a discovery reply) is one witness, the MAC's IEEE registrant, however many probes quote it.
-    Without this the same MAC seen by ARP and in an RTSP realm would count as two probes agreeing."""
+    Without this the same MAC seen by ARP and in an RTSP realm would count as two probes agreeing.
+    Likewise the cloud names a device asks for, by DNS or in a TLS ClientHello (passive mode), are
+    one witness: the same connection to the maker's cloud, looked up and then opened."""
     if m.observation.field == MAC_FIELD or m.fingerprint_id.startswith("mac-in-field"):
         return MAC_SOURCE
+    if m.observation.field in CLOUD_NAME_FIELDS:
+        return CLOUD_SOURCE
     return m.observation.probe
 
 
