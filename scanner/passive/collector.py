@@ -8,7 +8,8 @@ One ``Collector`` per run: ``feed`` each frame (from a file or a live interface)
 - DHCP client messages: ``dhcp.hostname``, ``dhcp.vendor_class``, ``dhcp.param_list``; a
   server's DHCPACK ties the client's MAC to its address.
 - DNS queries (UDP to 53) from a LAN device: ``dns.query``, each name it asks for (``dns``),
-  at most MAX_DNS_NAMES_PER_HOST a device; a maker's cloud name names the maker
+  at most MAX_DNS_NAMES_PER_HOST a device, none for a LAN resolver (a host other LAN hosts send
+  queries to: it forwards theirs); a maker's cloud name names the maker
   (``fingerprints/cloud_name.yaml``, which reads ``tls.sni`` too).
 - UDP discovery (mDNS, SSDP, WS-Discovery, SADP, DHIP): the discovery probes' own parsers
   (see ``discovery``); layer-2 SADP (ethertype 0x8033) by ``sadp_l2``.
@@ -99,6 +100,7 @@ class Collector:
         self.malformed: dict[tuple[str, str], _Malformed] = {}
         self.dropped = 0
         self.dns_names: dict[str, set[str]] = {}  # source address -> names it asked for (capped)
+        self.dns_servers: set[str] = set()  # LAN hosts other LAN hosts send queries to (resolvers)
 
     # -- input ---------------------------------------------------------------------------
     def feed(self, linktype: int, data: bytes) -> None:
@@ -185,6 +187,9 @@ class Collector:
         if not src or src == "0.0.0.0" or not self.is_local(src):
             return
         self.counts["dns"] += 1
+        dst = frame.dst_ip or ""
+        if dst and self.is_local(dst) and len(self.dns_servers) < 1024:
+            self.dns_servers.add(dst)
         asked = self.dns_names.get(src)
         if asked is None:
             if len(self.dns_names) >= MAX_DNS_HOSTS:
@@ -412,7 +417,10 @@ class Collector:
                 if o.ip not in ("0.0.0.0", ""):
                     self._add(o)
         lost = [o for held in unplaced.values() for o in held if o.ip in ("0.0.0.0", "")]
-        observations, hosts, offsite = self._devices(list(self.obs))
+        # A LAN resolver forwards every client's questions upstream: the names it asks for are
+        # its clients', not its own, so they are not kept for it.
+        kept = [o for o in self.obs if not (o.field == "dns.query" and o.ip in self.dns_servers)]
+        observations, hosts, offsite = self._devices(kept)
         attempts = [
             ProbeAttempt(probe, target, m.status, f"{m.count} malformed message(s); first: {m.first}")
             for (probe, target), m in self.malformed.items()

@@ -194,6 +194,25 @@ def test_collector_keeps_a_bounded_number_of_dns_names_a_device(exchange):
     assert len(kept) == MAX_DNS_NAMES_PER_HOST and c.counts["dns_names_dropped"] > 0
 
 
+def test_a_lan_resolver_does_not_take_the_names_it_forwards(exchange):
+    import ipaddress
+
+    path, _ = exchange
+    _, records = _records(path)
+    frame = next(d for _h, d in records if (f := decode(1, d)) and f.proto == 17 and f.dport == 53 and dns.query_names(f.payload))
+    asked, resolver = decode(1, frame).src_ip, decode(1, frame).dst_ip  # the device asks its resolver
+    # the resolver forwards the same question upstream, from its own MAC (the frame's destination)
+    # and address (Ethernet + IPv4: MACs at bytes 0..11, addresses at 26..33)
+    upstream = ipaddress.ip_address("198.18.254.3").packed
+    forwarded = bytes.fromhex("02aabbccdd03") + frame[0:6] + frame[12:26] + ipaddress.ip_address(resolver).packed + upstream + frame[34:]
+    assert decode(1, forwarded).src_ip == resolver
+    c = Collector()
+    c.feed(1, frame)
+    c.feed(1, forwarded)
+    names = {(o.ip, o.value) for o in c.result().observations if o.field == "dns.query"}
+    assert {ip for ip, _ in names} == {asked}
+
+
 def test_tls_reader_never_raises_on_damaged_real_handshakes():
     samples = S.tcp_streams(443, "to_server") + S.tcp_streams(443) + (S.tls12_certificate_stream(S.dahua_nvr_certificate()),)
     whole = tls.parse_stream(samples[-1])
