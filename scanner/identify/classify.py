@@ -190,8 +190,8 @@ def _with_confidence(ident: Identity, p: Policy, vdb: VendorDB, first: str, *det
         )
     if not ident.enough_to_restrict:
         return _review(
-            f"Not enough evidence to restrict ({ident.support_text()}; restricted needs one strong witness, two "
-            f"independent probes agreeing, or a medium witness and another field of the same response) for: {first}",
+            f"Not enough evidence to restrict ({ident.support_text()}) for: {first}",
+            EVIDENCE_RULE,
             *detail,
         )
     return Verdict(Classification.RESTRICTED, (first, *detail))
@@ -206,6 +206,12 @@ def _every_candidate_covered(ident: Identity, p: Policy, vdb: VendorDB) -> str |
     if any(p.coverage(n, vdb) is None for n in names):
         return None
     return ", ".join(names)
+
+
+EVIDENCE_RULE = (
+    "Restricted needs one strong witness, two independent probes agreeing, or a medium witness and another "
+    "field of the same response (README, 'Verdicts')."
+)
 
 
 def _review(first: str, *detail: str) -> Verdict:
