@@ -4,9 +4,10 @@ does not (fingerprints/vendors.yaml, k4-hik-oem).
 - Prama: the company registered itself with the IEEE as "Prama Hikvision India Private Limited"
   (MA-L 24-B1-05): documented (a Hikvision newsroom address under that name is cited too, as
   found in another source's list; that page itself was not opened).
-- LTS: a firmware file on LTS's own download server unpacks to a Hikvision ``digicap.dav`` package
-  in Hikvision's build naming (AndreaLandriscina/Hardcoded-Credentials-in-LTSecurity-LTK3500SF
-  README.md @ 71d048f8a30b338f69c27a2213184a100807e483): documented.
+- LTS: a firmware file on LTS's own download server unpacks to a ``digicap.dav`` image
+  (AndreaLandriscina/Hardcoded-Credentials-in-LTSecurity-LTK3500SF README.md
+  @ 71d048f8a30b338f69c27a2213184a100807e483), the firmware file Hikvision devices fetch for
+  recovery (scottlamb/hikvision-tftpd README.md @ f5ec0dea2f9ba686c9163191546da2973e86f36d): documented.
 - Annke and Honeywell keep trade-press (reported) relations, so a device seen only as them is
   held at review.
 
