@@ -555,6 +555,10 @@ def _witness(m: Match) -> str:
 
 def _evidence(result: MatchResult) -> list[Evidence]:
     o = result.observation
+    if not result.matches and o.field in CLOUD_NAME_FIELDS:
+        # The names a device asks DNS or TLS for that no fingerprint reads are its browsing, not
+        # evidence: kept out of every report and the inventory (only a maker's cloud name is shown).
+        return []
     if not result.matches:
         concludes = {"note": result.note} if result.note else {}
         return [Evidence(probe=o.probe, field=o.field, value=o.value, fingerprint=None, port=o.port, concludes=concludes)]

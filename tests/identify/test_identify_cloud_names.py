@@ -58,3 +58,14 @@ def test_names_of_other_domains_and_lookalikes_are_not_read(db) -> None:  # type
     for name in ("ezvizlife.com.example.net", "notreolink.com", "command.verkada.com"):
         ident, _ = _verdict(db, ("dns.query", name))
         assert ident.platform_vendor is None, name
+
+
+def test_names_no_fingerprint_reads_are_kept_out_of_the_evidence(db) -> None:  # type: ignore[no-untyped-def]
+    # A device's other look-ups are its browsing, not evidence: only the maker's cloud name is shown
+    # (a phone's or PC's names would otherwise fill its report and the inventory)
+    ident, _ = _verdict(
+        db, ("dns.query", EZVIZ_DEVICE_HOST), ("dns.query", "cctv-scan.test"), ("tls.sni", "cloud.cctv-scan.test"),
+        ("dhcp.hostname", "cctv-scan-test-host"),
+    )
+    assert [(e.field, e.value) for e in ident.evidence if e.field in ("dns.query", "tls.sni")] == [("dns.query", EZVIZ_DEVICE_HOST)]
+    assert any(e.field == "dhcp.hostname" for e in ident.evidence)  # other unmatched fields stay, as before
