@@ -53,7 +53,7 @@ def test_every_observation_is_a_field_the_scanner_emits() -> None:
                 f"{r.id}: {field_name} is not a field the scanner emits (fingerprints/README.md)")
 
 
-COLLECTED = re.compile(r"20\d\d-[01]\d-[0-3]\d")
+COLLECTED = re.compile(r"20\d\d-[01]\d-[0-3]\d(?:T[0-2]\d:[0-5]\dZ)?")  # a day, or a day and UTC time for a second collection that day
 
 
 def _raw_files() -> list[Path]:
@@ -89,7 +89,7 @@ def test_records_are_unique_typed_and_sourced() -> None:
             assert name is None or (isinstance(name, str) and name.strip()), f"{where}: maker/brand must be a name or null"
         assert ADDRESS.search(r.source), f"{where}: the source must carry an address (URL, or repository + path + commit)"
         assert "code index id" not in r.source.lower(), f"{where}: an index id is not an address anyone can open"
-        assert not r.collected or COLLECTED.fullmatch(r.collected), f"{where}: collected is a date, YYYY-MM-DD"
+        assert not r.collected or COLLECTED.fullmatch(r.collected), f"{where}: collected is a date, YYYY-MM-DD, or YYYY-MM-DDTHH:MMZ"
 
 
 def test_no_value_is_a_placeholder() -> None:
