@@ -174,15 +174,24 @@ class _Votes:
     def score(self, value: str) -> float:
         return sum(self.per_probe_once(value).values())
 
+    def fields(self, value: str) -> int:
+        """How many distinct fields name ``value`` (each field once, whatever probe read it)."""
+        return len({w.field for ws in self.witnessed.get(value, {}).values() for w in ws})
+
     def top(self) -> str | None:
         """The value with the most weight; on a tie, the one with more weight from what the device's
         software said (banners, discovery replies, model names) than from its MAC's registrant
-        (which says whose card it is, not whose firmware runs on it); then the first named. The
-        order alone must not decide: ARP answers first in a scan and last in a capture."""
+        (which says whose card it is, not whose firmware runs on it); then the one more fields
+        name (a DHIP reply whose Vendor and Version name one maker and whose model name another:
+        two fields against one); then the spelling with more capitals (a model that an mDNS host
+        name gives as 'dcs-935l' and its instance name as 'DCS-935L'); then the longer, more
+        specific value; only then the first named. The order must not decide: ARP answers first
+        in a scan and last in a capture, and a reply's keys come in the device's order."""
         if not self.by_value:
             return None
         order = list(self.by_value)
-        return max(order, key=lambda v: (self.score(v), sum(self.rest_by_probe.get(v, {}).values()), -order.index(v)))
+        return max(order, key=lambda v: (self.score(v), sum(self.rest_by_probe.get(v, {}).values()), self.fields(v),
+                                         sum(c.isupper() for c in v), len(v), -order.index(v)))
 
     def witnesses(self, value: str) -> str:
         return ", ".join(sorted({w for _, w in self.by_value.get(value, {}).values()}))
