@@ -95,12 +95,22 @@ class OuiOverride:
 
 
 @dataclass(frozen=True, slots=True)
+class DefaultMac:
+    """A whole MAC that firmware ships as a default (oui.yaml ``defaults``): many devices send it."""
+
+    mac: str  # lower-case, colon-separated
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FingerprintDB:
     root: Path
     files: tuple[FingerprintFile, ...]
     vendors: VendorDB
     oui_overrides: tuple[OuiOverride, ...] = ()
     problems: tuple[Problem, ...] = ()  # what loading had to leave out
+    default_macs: tuple[DefaultMac, ...] = ()  # oui.yaml defaults: firmware default MACs
     _by_field: dict[str, tuple[FingerprintFile, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -157,7 +167,7 @@ def load_database(path: str | Path | None = None, *, strict: bool = True) -> Fin
         raise FingerprintError(f"fingerprint database not found: {root}")
     schema_dir = root / "schema"
     vendors = _load_vendors(root, schema_dir, problems)
-    overrides = _load_oui(root, schema_dir, problems)
+    overrides, default_macs = _load_oui(root, schema_dir, problems)
     files = []
     for path_ in sorted(root.glob("*.yaml")):
         if path_.name in _SPECIAL:
@@ -165,7 +175,8 @@ def load_database(path: str | Path | None = None, *, strict: bool = True) -> Fin
         loaded = _load_file(path_, schema_dir, problems)
         if loaded is not None:
             files.append(loaded)
-    db = FingerprintDB(root=root, files=tuple(files), vendors=vendors, oui_overrides=overrides, problems=tuple(problems))
+    db = FingerprintDB(root=root, files=tuple(files), vendors=vendors, oui_overrides=overrides, problems=tuple(problems),
+                       default_macs=default_macs)
     if strict and problems:
         raise FingerprintError(
             f"fingerprint database {root} has {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems)
@@ -191,20 +202,20 @@ def _load_vendors(root: Path, schema_dir: Path, problems: list[Problem]) -> Vend
         return VendorDB(vendors={}, lists={})
 
 
-def _load_oui(root: Path, schema_dir: Path, problems: list[Problem]) -> tuple[OuiOverride, ...]:
+def _load_oui(root: Path, schema_dir: Path, problems: list[Problem]) -> tuple[tuple[OuiOverride, ...], tuple[DefaultMac, ...]]:
     path = root / "oui.yaml"
     if not path.exists():
-        return ()
+        return (), ()
     try:
         doc = read_yaml(path)
     except YamlError as exc:
         problems.append(Problem("oui.yaml", str(exc)))
-        return ()
+        return (), ()
     errors = schema_errors(doc, schema_dir / "oui.schema.json")
     problems.extend(Problem("oui.yaml", e) for e in errors)
     if errors:
-        return ()
-    return tuple(
+        return (), ()
+    overrides = tuple(
         OuiOverride(
             prefix=re.sub(r"[^0-9A-Fa-f]", "", o["prefix"]).upper(),
             platform_vendor=o["platform_vendor"],
@@ -213,6 +224,11 @@ def _load_oui(root: Path, schema_dir: Path, problems: list[Problem]) -> tuple[Ou
         )
         for o in doc["overrides"]
     )
+    defaults = []
+    for d in doc.get("defaults") or ():
+        digits = re.sub(r"[^0-9A-Fa-f]", "", d["mac"]).lower()
+        defaults.append(DefaultMac(":".join(digits[i:i + 2] for i in range(0, 12, 2)), d["source"], d.get("note", "")))
+    return overrides, tuple(defaults)
 
 
 def _load_file(path: Path, schema_dir: Path, problems: list[Problem]) -> FingerprintFile | None:

@@ -2,7 +2,8 @@
 
 The IEEE organisation name (``Hangzhou Hikvision Digital Technology Co.,Ltd.``) is mapped to a
 canonical vendor through ``ieee_names`` in vendors.yaml. Locally administered, multicast,
-malformed and unregistered addresses give no vendor and say why.
+malformed and unregistered addresses give no vendor and say why; so does a firmware's default MAC
+(``defaults`` in oui.yaml), which many unrelated devices send.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def lookup(mac: str, db: FingerprintDB) -> OuiResult:
     norm = normalise_mac(mac)
     if norm is None:
         return OuiResult(mac=mac[:64], vendor=None, org=None, via="not a MAC address")
+    if any(d.mac == norm for d in db.default_macs):
+        # the same address on unrelated devices: the registrant of its block built none of them
+        return OuiResult(norm, None, None, "a firmware's default MAC, which unrelated devices share (oui.yaml defaults): no maker")
     digits = norm.replace(":", "").upper()
     best = None
     for override in db.oui_overrides:
