@@ -54,6 +54,8 @@ import yaml
 
 from scanner.lab.catalog import EXTRA_PROFILES_ENV
 from scanner.lab.scale import ScaleLab
+from scanner.lab.services.onvif import NS_ENV, NS_TDS, NS_TER, NS_TT
+from scanner.probes._parsing import MAX_VALUE_CHARS
 
 
 class Record(Protocol):
@@ -267,12 +269,36 @@ def _onvif(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
         cfg["scopes"] = scopes
         approx.append("onvif.scope")
     namespaces = _values(record, "onvif.namespace")
-    if namespaces:
+    table = _prefix_table(_first(record, "onvif.prefixes") or "", namespaces)
+    if table:
+        # the firmware's declaration list, in its order (what onvif.prefixes records); the URIs of
+        # the recorded prefixes are not recorded, so the firmware's own namespaces follow them
+        cfg["namespace_table"] = table
+        approx.append("onvif.prefixes (in the recorded order; the recorded namespaces declared after them)")
+    elif namespaces:
         cfg["namespaces"] = {f"ns{i}": uri for i, uri in enumerate(namespaces)}
         approx.append("onvif.namespace")
-    if _values(record, "onvif.prefixes"):
-        approx.append("onvif.prefixes (declaration order not kept)")
     return cfg
+
+
+# URIs of the prefixes the lab's own answer bodies use; any other recorded prefix gets a urn:, which
+# the ONVIF probe counts as a standard namespace (it says nothing, as the real one did not either).
+_PREFIX_URIS = {"env": NS_ENV, "SOAP-ENV": NS_ENV, "s": NS_ENV, "tds": NS_TDS, "tt": NS_TT, "ter": NS_TER}
+_NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def _prefix_table(prefixes: str, namespaces: list[str]) -> dict[str, str]:
+    """``{prefix: URI}`` in the recorded order, then ``ns<i>`` for each recorded namespace. A list the
+    record clipped ends in a cut prefix: the cut one is left out."""
+    names = [p for p in prefixes.split(",") if _NCNAME.fullmatch(p)]
+    if len(prefixes) >= MAX_VALUE_CHARS and names:
+        names = names[:-1]  # the probe clipped the list, maybe mid-name
+    table = {p: _PREFIX_URIS.get(p, f"urn:cctv-scan:replay:{p}") for p in dict.fromkeys(names)}
+    if not table:
+        return {}
+    for i, uri in enumerate(namespaces):
+        table[f"ns{i}"] = uri
+    return table
 
 
 def _wsd(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
@@ -565,6 +591,12 @@ def replays(records: Iterable[Record], expectations: Iterable[dict[str, Any]]) -
     return [replay(r, i, e) for i, (r, e) in enumerate(zip(records, expectations))]
 
 
+def profile_yaml(profile: dict[str, Any]) -> str:
+    """A replay profile as the YAML file the lab reads, every mapping in the order composed: a
+    namespace table, SADP and DHIP fields and recorded headers are sent in that order."""
+    return yaml.safe_dump(profile, allow_unicode=True, sort_keys=False)
+
+
 def scan_replays(replays: list[Replay], policy: str, batch: int = 240, timeout: float = 1.5,
                  cwd: str | None = None) -> dict[str, dict[str, Any]]:
     """Serve the replays' profiles in scale labs of ``batch`` devices; scan each lab; the scan
@@ -577,7 +609,7 @@ def scan_replays(replays: list[Replay], policy: str, batch: int = 240, timeout: 
     served = [r for r in replays if r.profile is not None]
     with tempfile.TemporaryDirectory(prefix="replay-") as tmp:
         for r in served:
-            (Path(tmp) / f"{r.profile['name']}.yaml").write_text(yaml.safe_dump(r.profile, allow_unicode=True), encoding="utf-8")
+            (Path(tmp) / f"{r.profile['name']}.yaml").write_text(profile_yaml(r.profile), encoding="utf-8")
         old = os.environ.get(EXTRA_PROFILES_ENV)
         os.environ[EXTRA_PROFILES_ENV] = tmp
         try:

@@ -16,7 +16,7 @@ import pytest
 from scanner.identify import load_database, load_policy
 from scanner.identify.accuracy import corpus_half, load_records, record_cases
 from scanner.lab.catalog import check_profile
-from scanner.lab.replay import dhcp_frames, replay, replays, scan_passive, scan_replays, split_reply, wire_key
+from scanner.lab.replay import dhcp_frames, profile_yaml, replay, replays, scan_passive, scan_replays, split_reply, wire_key
 from scanner.probes._parsing import snake
 
 from tests.conftest import needs_netns as needs_lab
@@ -35,6 +35,7 @@ SAMPLE = (
     "onvif-pelco-imp321-1es-scopes-rvs-onvif",  # GetScopes, announced over WS-Discovery
     "onvif-hikvision-ds-2cd2143g0-i-devinfo-rvs-onvif",  # a recorded SOAP answer
     "onvif-axis-m5525-e-netif-rvs-onvif",  # the MAC an ONVIF answer states
+    "onvif-hikvision-ds-2df7276-ael-analytics-envelope-onvif-nvt",  # a SOAP stack's prefixes, in order
     "wsd-herospeed-ipcamera-zoneminder-1645",
     "wsd-amcrest-ip2m-841b-camera-probe-spec",
     "rtsp-dahua-describe-h265-pcma-retina",  # a recorded RTSP reply
@@ -121,6 +122,23 @@ def test_an_answer_the_scanner_asks_only_with_credentials_lends_its_namespaces_t
     rec = next(r for r in corpus if r.id == "onvif-hikvision-ds-2cd2143g0-i-devinfo-rvs-onvif")
     onvif = replay(rec, 0, _expectations([rec])[0]).profile["services"]["onvif"]
     assert "GetDeviceInformation" in onvif["recorded"] and "namespaces" not in onvif
+
+
+def test_an_envelope_is_composed_with_the_recorded_prefixes_in_their_order(corpus):
+    # onvif.prefixes is the firmware's declaration list in order (Hikvision's SOAP stack writes
+    # env,soapenc,xsi,xs,...); the lab declares that list, then the recorded namespaces. The
+    # profile reaches the lab as YAML, which must not sort it (it did, and Hikvision envelopes were
+    # read live as some other stack's)
+    import yaml
+
+    rec = next(r for r in corpus if r.id == "onvif-hikvision-ds-2df7276-ael-analytics-envelope-onvif-nvt")
+    prefixes = [p for p in dict(rec.observations)["onvif.prefixes"].split(",") if p]
+    profile = replay(rec, 0, _expectations([rec])[0]).profile
+    table = profile["services"]["onvif"]["namespace_table"]
+    assert list(table)[: len(prefixes)] == prefixes
+    recorded = [v for f, v in rec.observations if f == "onvif.namespace"]
+    assert list(table.values())[len(prefixes):] == recorded
+    assert list(yaml.safe_load(profile_yaml(profile))["services"]["onvif"]["namespace_table"]) == list(table)
 
 
 def test_a_record_without_a_mac_gets_one_no_registry_assigns():
