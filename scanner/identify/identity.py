@@ -145,10 +145,16 @@ class _Votes:
         # everything else, so the confidence can count the MAC once (see ``per_probe_once``)
         self.mac_by_probe: dict[str, dict[str, float]] = defaultdict(dict)
         self.rest_by_probe: dict[str, dict[str, float]] = defaultdict(dict)
+        # values some field held as written (a model the device sent), not derived from it (the
+        # platform's model that an OEM table maps a brand's model to)
+        self.verbatim: set[str] = set()
 
     def add(
-        self, value: str, probe: str, weight: float, witness: str, source: str | None = None, seen: _Witness | None = None
+        self, value: str, probe: str, weight: float, witness: str, source: str | None = None, seen: _Witness | None = None,
+        verbatim: bool = False,
     ) -> None:
+        if verbatim:
+            self.verbatim.add(value)
         current = self.by_value[value].get(probe)
         if current is None or weight > current[0]:
             self.by_value[value][probe] = (weight, witness)
@@ -183,15 +189,22 @@ class _Votes:
         software said (banners, discovery replies, model names) than from its MAC's registrant
         (which says whose card it is, not whose firmware runs on it); then the one more fields
         name (a DHIP reply whose Vendor and Version name one maker and whose model name another:
-        two fields against one); then the spelling with more capitals (a model that an mDNS host
-        name gives as 'dcs-935l' and its instance name as 'DCS-935L'); then the longer, more
-        specific value; only then the first named. The order must not decide: ARP answers first
-        in a scan and last in a capture, and a reply's keys come in the device's order."""
+        two fields against one); then a value the device sent as written over one derived from it
+        (an Amcrest AD410 is shown as AD410, not as the Dahua model an OEM table maps it to); then,
+        of one value spelt in two cases, the spelling with more capitals (a model an mDNS host name
+        gives as 'dcs-935l' and its instance name as 'DCS-935L'); only then the first named, in
+        the canonical order ``build_identity`` reads observations in, never the order they came."""
         if not self.by_value:
             return None
         order = list(self.by_value)
         return max(order, key=lambda v: (self.score(v), sum(self.rest_by_probe.get(v, {}).values()), self.fields(v),
-                                         sum(c.isupper() for c in v), len(v), -order.index(v)))
+                                         v in self.verbatim, self._best_spelling(v, order), -order.index(v)))
+
+    @staticmethod
+    def _best_spelling(value: str, values: list[str]) -> bool:
+        capitals = sum(c.isupper() for c in value)
+        return not any(o != value and o.casefold() == value.casefold() and sum(c.isupper() for c in o) > capitals
+                       for o in values)
 
     def witnesses(self, value: str) -> str:
         return ", ".join(sorted({w for _, w in self.by_value.get(value, {}).values()}))
@@ -210,11 +223,15 @@ def build_identity(results: Sequence[MatchResult], db: FingerprintDB) -> Identit
     confirming: list[Match] = []
     oui_vendor = None
     for result in results:
-        evidence.extend(_evidence(result))
+        evidence.extend(_evidence(result))  # shown in the order heard
+    # Counted in one canonical order, whatever order the observations came in (ARP answers first in
+    # a scan and last in a capture; a reply's keys come in the device's order): what a device said
+    # decides its identity, not when it was heard. Within a field, the order the device gave is kept.
+    for result in sorted(results, key=lambda r: (r.observation.probe, r.observation.field)):
         direct = DIRECT_FIELDS.get(result.observation.field)
         if direct and not result.matches and result.observation.value.strip():
             o = result.observation
-            attrs[direct].add(o.value.strip()[:128], o.probe, DIRECT_WEIGHT, f"{o.field} (protocol field)")
+            attrs[direct].add(o.value.strip()[:128], o.probe, DIRECT_WEIGHT, f"{o.field} (protocol field)", verbatim=True)
         for m in result.matches:
             unknown.extend(m.unknown_vendors)
             if m.confirm_only:
@@ -441,7 +458,7 @@ def _vote(
             platform.add(name, probe, weight, witness, source, seen)
     for a in _ATTRS:
         if a in m.params:
-            attrs[a].add(m.params[a], probe, weight, witness)
+            attrs[a].add(m.params[a], probe, weight, witness, verbatim=m.params[a].casefold() in m.observation.value.casefold())
 
 
 def _labels_others(v: Vendor) -> bool:

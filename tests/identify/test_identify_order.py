@@ -53,16 +53,33 @@ def test_every_corpus_record_is_identified_alike_in_any_order():
 
 def test_a_tie_on_weight_goes_to_the_value_more_fields_name_then_to_the_fuller_spelling():
     """The rule on its own, without device values: equal weight from one probe; two fields name A,
-    one names B, whichever is heard first. Then, for attributes, the spelling with capitals and
-    the longer value, which no order changes either."""
+    one names B, whichever is heard first. Then, of one value spelt in two cases, the spelling
+    with capitals, whichever came first; and a value sent as written over one derived from it."""
     for first, second in (("A", "B"), ("B", "A")):
         votes = _Votes()
-        for name, fields in ((first, 2 if first == "A" else 1), (second, 2 if second == "A" else 1)):
-            for n in range(fields):
+        for name in (first, second):
+            for n in range(2 if name == "A" else 1):
                 votes.add(name, "dhip", 3.0, f"fp-{name}-{n}", seen=_Witness(f"fp-{name}-{n}", f"dhip.field{n}", name, 3.0))
         assert votes.top() == "A"
-    for values in (("dcs-935l", "DCS-935L"), ("DCS-935L", "dcs-935l"), ("AB-12", "AB-12X"), ("AB-12X", "AB-12")):
+    for values in (("dcs-935l", "DCS-935L"), ("DCS-935L", "dcs-935l")):
         votes = _Votes()
         for v in values:
             votes.add(v, "mdns", 2.0, "protocol field")
-        assert votes.top() == ("DCS-935L" if "DCS-935L" in values else "AB-12X")
+        assert votes.top() == "DCS-935L"
+    for derived_first in (True, False):
+        votes = _Votes()
+        pairs = [("DERIVED-1", False), ("SENT-1", True)]
+        for v, verbatim in (pairs if derived_first else pairs[::-1]):
+            votes.add(v, "onvif", 2.0, "grammar", verbatim=verbatim)
+        assert votes.top() == "SENT-1"
+
+
+def test_observations_are_counted_in_one_order_and_shown_in_the_order_heard():
+    """Evidence keeps the order heard (a report lists what came first first); the votes do not
+    depend on it (a real record: mdns-dlink-dcs-935l-http-config-utility-2-iot-sentinel)."""
+    db = load_database()
+    record = next(r for r in RECORDS if r.id == "mdns-dlink-dcs-935l-http-config-utility-2-iot-sentinel")
+    results = [match_observation(Observation("198.18.0.9", "mdns", f, v, 5353), db) for f, v in record.observations]
+    forward, backward = build_identity(results, db), build_identity(results[::-1], db)
+    assert forward.model == backward.model == "DCS-935L"
+    assert [e.field for e in forward.evidence] == [e.field for e in backward.evidence][::-1]
