@@ -55,7 +55,6 @@ import yaml
 from scanner.lab.catalog import EXTRA_PROFILES_ENV
 from scanner.lab.scale import ScaleLab
 from scanner.lab.services.onvif import NS_ENV, NS_TDS, NS_TER, NS_TT
-from scanner.probes._parsing import MAX_VALUE_CHARS
 
 
 class Record(Protocol):
@@ -285,13 +284,16 @@ def _onvif(record: Record, source: str, approx: list[str]) -> dict[str, Any]:
 # the ONVIF probe counts as a standard namespace (it says nothing, as the real one did not either).
 _PREFIX_URIS = {"env": NS_ENV, "SOAP-ENV": NS_ENV, "s": NS_ENV, "tds": NS_TDS, "tt": NS_TT, "ter": NS_TER}
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# The length at which the probes clip a value (scanner/probes/_parsing.py MAX_VALUE_CHARS; the lab
+# imports nothing of the scanner's probes, so tests/corpus/test_replay.py checks the two agree).
+CLIPPED_AT = 512
 
 
 def _prefix_table(prefixes: str, namespaces: list[str]) -> dict[str, str]:
     """``{prefix: URI}`` in the recorded order, then ``ns<i>`` for each recorded namespace. A list the
     record clipped ends in a cut prefix: the cut one is left out."""
     names = [p for p in prefixes.split(",") if _NCNAME.fullmatch(p)]
-    if len(prefixes) >= MAX_VALUE_CHARS and names:
+    if len(prefixes) >= CLIPPED_AT and names:
         names = names[:-1]  # the probe clipped the list, maybe mid-name
     table = {p: _PREFIX_URIS.get(p, f"urn:cctv-scan:replay:{p}") for p in dict.fromkeys(names)}
     if not table:

@@ -139,6 +139,11 @@ def test_an_envelope_is_composed_with_the_recorded_prefixes_in_their_order(corpu
     recorded = [v for f, v in rec.observations if f == "onvif.namespace"]
     assert list(table.values())[len(prefixes):] == recorded
     assert list(yaml.safe_load(profile_yaml(profile))["services"]["onvif"]["namespace_table"]) == list(table)
+    # a list the probe clipped loses its last, maybe cut, prefix; the lab's cap is the probes'
+    from scanner.lab.replay import CLIPPED_AT
+    from scanner.probes._parsing import MAX_VALUE_CHARS
+
+    assert CLIPPED_AT == MAX_VALUE_CHARS
 
 
 def test_a_record_without_a_mac_gets_one_no_registry_assigns():
