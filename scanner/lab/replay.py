@@ -595,7 +595,7 @@ def replays(records: Iterable[Record], expectations: Iterable[dict[str, Any]]) -
 
 def profile_yaml(profile: dict[str, Any]) -> str:
     """A replay profile as the YAML file the lab reads, every mapping in the order composed: a
-    namespace table, SADP and DHIP fields and recorded headers are sent in that order."""
+    namespace table and the fields of a SADP or DHIP reply are sent in that order."""
     return yaml.safe_dump(profile, allow_unicode=True, sort_keys=False)
 
 
